@@ -1,0 +1,44 @@
+/*
+ * The contract between AppSecret (synth time) and the runtime (in the handler). Both sides import
+ * this file and nothing else decides these names, so they cannot drift apart.
+ *
+ * It must stay free of Node and CDK imports: the jsii construct and the Node-only runtime share it.
+ */
+
+/** Every environment variable AppSecret writes ends with this suffix. */
+export const SECRET_ENV_KEY_SUFFIX = '_SECRET_NAME';
+
+/**
+ * Key of the marker that AppSecret puts into the generated placeholder value. A secret whose JSON
+ * value has this key has not been given a real value yet.
+ */
+export const PLACEHOLDER_MARKER_KEY = 'cdkAppSecretsPlaceholder';
+
+/** The text stored under PLACEHOLDER_MARKER_KEY, for a person who opens the secret in the console. */
+export const PLACEHOLDER_MARKER_TEXT = 'not set yet: aws secretsmanager put-secret-value --secret-id <this secret> --secret-string <value>';
+
+/**
+ * The environment variable key that carries the physical name of the secret with this logical name.
+ *
+ * Words are split on every character outside `A-Za-z0-9` and on lower-to-upper case changes, then
+ * upper-cased and joined with `_`, and `_SECRET_NAME` is appended:
+ * `stripe-api-key`, `stripeApiKey` and `stripe/api.key` all give `STRIPE_API_KEY_SECRET_NAME`.
+ *
+ * The result may still be illegal for Lambda (for example when the name starts with a digit);
+ * `isValidEnvKey` says so, and AppSecret refuses such a key at synth time.
+ */
+export function secretEnvKey(logicalName: string): string {
+  const words = logicalName
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .split(/[^A-Za-z0-9]+/)
+    .filter((word) => word.length > 0);
+  return words.join('_').toUpperCase() + SECRET_ENV_KEY_SUFFIX;
+}
+
+/** Lambda accepts environment variable keys of this form only. */
+export const ENV_KEY_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]+$/;
+
+/** Whether Lambda would accept `key` as an environment variable key. */
+export function isValidEnvKey(key: string): boolean {
+  return ENV_KEY_PATTERN.test(key);
+}
