@@ -82,4 +82,9 @@ project.addTask('start', {
   exec: 'ts-node --transpile-only --project test/tsconfig.json example/run-local.ts',
 });
 
+project.addTask('bench', {
+  description: 'Benchmark the runtime and the construct against the alternatives; writes BENCHMARKS.md and bench/chart.svg',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json bench/run.ts',
+});
+
 project.synth();

@@ -1,0 +1,77 @@
+import { Annotations, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { isValidEnvKey } from './env-contract';
+
+/**
+ * Every synth-time error names the construct path, the property, the rule it broke and the fix,
+ * so that nothing reaches CloudFormation that would fail there later.
+ */
+export function invalidProp(scope: IConstruct, property: string, problem: string, fix: string): Error {
+  return new Error(`AppSecret '${scope.node.path}': ${property} ${problem}. Fix: ${fix}`);
+}
+
+/** Characters Secrets Manager allows in a secret name. */
+const SECRET_NAME_CHARS = /^[A-Za-z0-9/_+=.@-]+$/;
+/** Partial-ARN lookups treat a name ending in `-` and six characters as an ARN's random suffix. */
+const LOOKS_LIKE_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
+export const MAX_SECRET_NAME_LENGTH = 512;
+
+export function validateSecretName(scope: IConstruct, property: string, secretName: string): void {
+  if (Token.isUnresolved(secretName)) return;
+  if (secretName.length < 1 || secretName.length > MAX_SECRET_NAME_LENGTH) {
+    throw invalidProp(scope, property, `'${secretName}' is ${secretName.length} characters long, but Secrets Manager names are 1 to ${MAX_SECRET_NAME_LENGTH} characters`,
+      'use a shorter name or environment, or set secretName to a shorter full name');
+  }
+  if (!SECRET_NAME_CHARS.test(secretName)) {
+    throw invalidProp(scope, property, `'${secretName}' contains characters Secrets Manager does not allow (only A-Z a-z 0-9 / _ + = . @ - are allowed)`,
+      'remove or replace the other characters');
+  }
+  if (LOOKS_LIKE_ARN_SUFFIX.test(secretName)) {
+    Annotations.of(scope).addWarningV2('cdk-app-secrets:name-looks-like-arn-suffix',
+      `${property} '${secretName}' ends with '-' and six characters, which partial-ARN lookups mistake for the random suffix Secrets Manager appends; rename it (for example replace the last '-' with '_') unless you only ever look it up by full name or ARN.`);
+  }
+}
+
+/** Environment names become one segment of the secret name, so no `/`. */
+const ENVIRONMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_+=.@-]{0,63}$/;
+
+export function validateEnvironment(scope: IConstruct, property: string, environment: string): void {
+  if (Token.isUnresolved(environment)) return;
+  if (!ENVIRONMENT_PATTERN.test(environment)) {
+    throw invalidProp(scope, property, `'${environment}' is not a valid environment name (1 to 64 of A-Z a-z 0-9 _ + = . @ -, starting with a letter or digit, no '/')`,
+      "use a name such as 'dev' or 'prod'");
+  }
+}
+
+/** Logical names become the last segments of the secret name and the source of the env var key. */
+const LOGICAL_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9/_+=.@-]{0,255}$/;
+
+export function validateLogicalName(scope: IConstruct, property: string, name: string): void {
+  if (Token.isUnresolved(name)) {
+    throw invalidProp(scope, property, 'is an unresolved token, but the environment variable key is derived from it at synth time',
+      'use a literal name (to adopt a name known only at deploy time, pass it as secretName and keep name literal)');
+  }
+  if (!LOGICAL_NAME_PATTERN.test(name)) {
+    throw invalidProp(scope, property, `'${name}' is not a valid secret name (1 to 256 of A-Z a-z 0-9 / _ + = . @ -, starting with a letter)`,
+      "use a name such as 'stripe-api-key' or 'db/credentials'");
+  }
+}
+
+/** Keys Lambda reserves for itself: setting them fails the deployment. */
+export const LAMBDA_RESERVED_ENV_KEYS: ReadonlySet<string> = new Set([
+  '_HANDLER', '_X_AMZN_TRACE_ID', 'AWS_DEFAULT_REGION', 'AWS_REGION', 'AWS_EXECUTION_ENV',
+  'AWS_LAMBDA_FUNCTION_NAME', 'AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'AWS_LAMBDA_FUNCTION_VERSION',
+  'AWS_LAMBDA_INITIALIZATION_TYPE', 'AWS_LAMBDA_LOG_GROUP_NAME', 'AWS_LAMBDA_LOG_STREAM_NAME',
+  'AWS_ACCESS_KEY', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
+  'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
+]);
+
+export function validateEnvKey(scope: IConstruct, property: string, key: string): void {
+  if (!isValidEnvKey(key)) {
+    throw invalidProp(scope, property, `'${key}' is not a legal Lambda environment variable key (it must match [a-zA-Z][a-zA-Z0-9_]+)`,
+      property === 'envKey' ? 'choose a key that matches' : 'set envKey to a legal key, or rename the secret so it starts with a letter');
+  }
+  if (LAMBDA_RESERVED_ENV_KEYS.has(key)) {
+    throw invalidProp(scope, property, `'${key}' is reserved by Lambda`, 'choose another key');
+  }
+}
