@@ -1,3 +1,4 @@
+import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 
 /*
@@ -12,6 +13,13 @@ interface MergedStatement {
 }
 
 const statementsByPrincipal = new WeakMap<iam.IPrincipal, Map<string, MergedStatement>>();
+
+/**
+ * CDK sizes each tokenized ARN at 150 characters and moves whole statements into overflow managed
+ * policies of at most 6,000 of them. A statement of more tokenized ARNs would be moved whole and
+ * break IAM's 6,144-character limit for managed policies at deploy time.
+ */
+const MAX_TOKENIZED_RESOURCES_PER_STATEMENT = 35;
 
 export interface MergedGrantOptions {
   /** Grants with the same key to the same principal share one statement. */
@@ -57,12 +65,14 @@ class MergingPrincipal implements iam.IPrincipal {
       statements = new Map();
       statementsByPrincipal.set(this.target, statements);
     }
-    const merged = statements.get(this.mergeKey);
-    if (!merged) {
+    const tokenized = statement.resources.some((arn) => Token.isUnresolved(arn));
+    const mergeKey = tokenized ? `${this.mergeKey}|tokenized` : this.mergeKey;
+    const merged = statements.get(mergeKey);
+    if (!merged || (tokenized && merged.statement.resources.length >= MAX_TOKENIZED_RESOURCES_PER_STATEMENT)) {
       // A copy, so that the first Grant keeps describing only what its own call granted.
       const shared = statement.copy();
       const added = this.target.addToPrincipalPolicy(shared);
-      if (added.statementAdded) statements.set(this.mergeKey, { statement: shared, added });
+      if (added.statementAdded) statements.set(mergeKey, { statement: shared, added });
       return added;
     }
     const newResources = statement.resources.filter((arn) => !merged.statement.resources.includes(arn));

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
 import { PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
 import { grantMerged } from './merged-grants';
@@ -261,25 +262,15 @@ export abstract class AppSecretBase extends Construct implements IAppSecret {
     this.secret.applyRemovalPolicy(policy);
   }
 
+  private memoizedGrantArn?: string;
+
   /**
    * The ARN that IAM matches for this secret: its name plus the six-character suffix Secrets
    * Manager appends. Built from the literal name, so a function in another stack needs no import.
    */
   private get grantArn(): string {
-    const stack = Stack.of(this);
-    if (Token.isUnresolved(this.secretName)) {
-      return stack.formatArn({
-        service: 'secretsmanager',
-        resource: 'secret',
-        resourceName: `${this.secretName}-??????`,
-        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-      });
-    }
-    // One Fn::Sub per ARN is about half the template size of formatArn's Fn::Join, which matters
-    // when one function reads a hundred secrets.
-    const literalOr = (value: string, pseudo: string) => Token.isUnresolved(value) ? `\${${pseudo}}` : value;
-    return Fn.sub(`arn:${literalOr(stack.partition, 'AWS::Partition')}:secretsmanager:${literalOr(stack.region, 'AWS::Region')}:`
-      + `${literalOr(stack.account, 'AWS::AccountId')}:secret:${this.secretName}-??????`);
+    this.memoizedGrantArn ??= buildGrantArn(Stack.of(this), this.secretName);
+    return this.memoizedGrantArn;
   }
 
   private grantReadPermissions(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
@@ -288,6 +279,10 @@ export abstract class AppSecretBase extends Construct implements IAppSecret {
     const crossAccount = principalAccount !== undefined
       && Token.compareStrings(principalAccount, stack.account) === TokenComparison.DIFFERENT;
     if (crossAccount) {
+      if (!this.encryptionKey) {
+        throw invalidProp(this, 'encryptionKey', `is not set, but grantRead was called for account ${principalAccount}, and the AWS managed key cannot be used from another account`,
+          'set encryptionKey to a customer-managed kms.Key, whose key policy CDK extends to the other account');
+      }
       // CDK's own grant adds the resource-policy statement and the key grant another account needs.
       return this.secret.grantRead(grantee, versionStages);
     }
@@ -452,6 +447,19 @@ class ImportedAppSecret extends AppSecretBase {
       encryptionKey: props.encryptionKey,
     });
   }
+}
+
+function buildGrantArn(stack: Stack, secretName: string): string {
+  const partition = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
+  if (Token.isUnresolved(secretName) || Token.isUnresolved(stack.account) || partition === undefined) {
+    if (Token.isUnresolved(secretName)) {
+      return stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    }
+    // CDK sizes every tokenized ARN at 150 characters when it decides to split a role's policy;
+    // one Fn::Sub keeps the template small, and a literal ARN (below) is sized exactly.
+    return Fn.sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretName}-??????`);
+  }
+  return `arn:${partition}:secretsmanager:${stack.region}:${stack.account}:secret:${secretName}-??????`;
 }
 
 function resolveEnvironment(scope: IConstruct, fromProps: string | undefined): string {
