@@ -71,11 +71,15 @@ project.package.addField('exports', {
   './package.json': './package.json',
 });
 
-// Example app, benchmarks and test support are type-checked with the tests.
-project.tsconfigDev.addInclude('example/**/*.ts');
-project.tsconfigDev.addInclude('bench/**/*.ts');
-project.eslint?.addLintPattern('example');
-project.eslint?.addLintPattern('bench');
+// The example app and the benchmarks are type-checked and linted with the tests (paths relative to test/).
+project.tsconfigDev.addInclude('../example/**/*.ts');
+project.tsconfigDev.addInclude('../bench/**/*.ts');
+for (const dir of ['example', 'bench']) {
+  project.eslint?.addLintPattern(dir);
+  project.eslint?.allowDevDeps(`${dir}/**`);
+}
+// Handlers import `cdk-app-secrets/runtime` as users do; example/tsconfig.json maps it to the source.
+project.eslint?.file.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './example/tsconfig.json']);
 
 project.addTask('start', {
   description: 'Synthesize the example app and run its bundled handlers locally against a local Secrets Manager endpoint',
