@@ -86,6 +86,19 @@ project.addTask('start', {
   exec: 'ts-node --transpile-only --project test/tsconfig.json example/run-local.ts',
 });
 
+// CDK's integ convention (test/integ.*.ts): `integ` deploys against the current account and
+// asserts; `integ:snapshot` refreshes the committed snapshot without deploying. The test suite
+// checks the snapshot offline (test/integ-snapshot.test.ts).
+const integRunner = 'integ-runner --directory test --language typescript';
+project.addTask('integ', {
+  description: 'Deploy the integration tests in test/integ.*.ts to the current AWS account and run their assertions',
+  exec: `${integRunner} --update-on-failed`,
+});
+project.addTask('integ:snapshot', {
+  description: 'Refresh the committed integ snapshots without deploying',
+  exec: `${integRunner} --dry-run --force`,
+});
+
 project.addTask('bench', {
   description: 'Benchmark the runtime and the construct against the alternatives; writes BENCHMARKS.md and bench/chart.svg',
   exec: 'ts-node --transpile-only --project test/tsconfig.json bench/run.ts',

@@ -68,7 +68,8 @@ async function runStack(stack: SynthesizedStack, localValues: Record<string, str
       if (!match) failures++;
       console.log(`    ${logicalName.padEnd(20)} ${name.padEnd(34)} sha256:${got}  ${match ? 'matches the seeded value' : `MISMATCH (seeded sha256:${expected})`}`);
     }
-    console.log(`    Secrets Manager requests: ${JSON.stringify(endpoint.calls)}`);
+    const requests = Object.entries(endpoint.calls).filter(([, count]) => count > 0).map(([operation, count]) => `${operation} x${count}`);
+    console.log(`    Secrets Manager requests: ${requests.join(', ') || 'none'}`);
   }
 
   const checkout = stack.functions.find((fn) => fn.constructPath.includes('/Checkout/'))!;

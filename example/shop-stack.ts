@@ -68,7 +68,7 @@ export class ShopStack extends Stack {
 function shopFunction(scope: Construct, id: string, handlerFile: string): nodejs.NodejsFunction {
   return new nodejs.NodejsFunction(scope, id, {
     entry: path.join(__dirname, 'handlers', handlerFile),
-    runtime: lambda.Runtime.NODEJS_22_X,
+    runtime: lambda.Runtime.NODEJS_24_X,
     bundling: {
       // The Lambda Node runtime provides the AWS SDK v3; the runtime module loads it lazily.
       externalModules: ['@aws-sdk/*'],
