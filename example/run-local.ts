@@ -6,9 +6,9 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { startFakeSecretsManager } from '../test/support/fake-secrets-manager';
 import { fingerprint } from './handlers/fingerprint';
 import { invokeFunction, localValueFor, readCloudAssembly, SynthesizedStack } from './local-loop';
+import { FakeSecretsManager, startFakeSecretsManager } from '../test/support/fake-secrets-manager';
 
 const root = path.join(__dirname, '..');
 const outdir = path.join(root, 'cdk.out');
@@ -34,7 +34,7 @@ async function main(): Promise<number> {
   return failures === 0 ? 0 : 1;
 }
 
-async function runStack(stack: SynthesizedStack, localValues: Record<string, string>, endpoint: Awaited<ReturnType<typeof startFakeSecretsManager>>): Promise<number> {
+async function runStack(stack: SynthesizedStack, localValues: Record<string, string>, endpoint: FakeSecretsManager): Promise<number> {
   console.log(`== ${stack.stackName}`);
   const seeded = new Map<string, string>();
   for (const secret of stack.secrets) seeded.set(secret.name, localValueFor(secret.name, localValues, secret)!);

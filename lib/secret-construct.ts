@@ -187,6 +187,8 @@ export abstract class AppSecretBase extends Construct implements IAppSecret {
   public abstract readonly secretName: string;
   public abstract readonly encryptionKey?: kms.IKey;
 
+  private memoizedGrantArn?: string;
+
   /**
    * Grants read access and, for a `lambda.Function` (including `NodejsFunction`), adds the
    * environment variable `envKey` holding the secret's physical name.
@@ -261,8 +263,6 @@ export abstract class AppSecretBase extends Construct implements IAppSecret {
   public applyRemovalPolicy(policy: RemovalPolicy): void {
     this.secret.applyRemovalPolicy(policy);
   }
-
-  private memoizedGrantArn?: string;
 
   /**
    * The ARN that IAM matches for this secret: its name plus the six-character suffix Secrets

@@ -1,5 +1,5 @@
-import { getEnv, getSecretJson, getSecrets } from 'cdk-app-secrets/runtime';
 import { fingerprint } from './fingerprint';
+import { getEnv, getSecretJson, getSecrets } from 'cdk-app-secrets/runtime';
 
 interface DbCredentials {
   readonly username: string;

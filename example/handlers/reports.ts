@@ -1,5 +1,5 @@
-import { getEnv, getSecrets } from 'cdk-app-secrets/runtime';
 import { fingerprint } from './fingerprint';
+import { getEnv, getSecrets } from 'cdk-app-secrets/runtime';
 
 export async function handler() {
   // Both misses are fetched in one BatchGetSecretValue request.
