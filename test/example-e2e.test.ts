@@ -73,6 +73,8 @@ describe('the example app, synthesized, bundled and invoked locally', () => {
   test('a secret that was never set rejects with the placeholder error, naming the secret and the fix', async () => {
     const outcome = await invokeFunction(fn('Checkout'), { endpoint: endpoint.endpoint, region, event: { verifyWebhook: true } });
     expect(outcome.ok).toBe(false);
+    // The bundle is minified: error names must survive it, since users branch and alarm on them.
+    expect(outcome.error!.name).toBe('SecretPlaceholderError');
     expect(outcome.error!.message).toContain(`${stack.stackName}/dev/webhook-signing-key`);
     expect(outcome.error!.message).toContain('has not been given a value');
     expect(outcome.error!.message).toContain('aws secretsmanager put-secret-value');
@@ -85,6 +87,7 @@ describe('the example app, synthesized, bundled and invoked locally', () => {
       environmentOverrides: { PARTNER_TOKEN_SECRET_NAME: undefined },
     });
     expect(outcome.ok).toBe(false);
+    expect(outcome.error!.name).toBe('SecretEnvMissingError');
     expect(outcome.error!.message).toContain('PARTNER_TOKEN_SECRET_NAME');
     expect(outcome.error!.message).toContain('DB_CREDENTIALS_SECRET_NAME');
     expect(outcome.error!.message).toMatch(/grant/);

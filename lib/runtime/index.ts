@@ -1,2 +1,28 @@
 // Node-only runtime for Lambda handlers, published as `cdk-app-secrets/runtime`.
+// Public exports only; importing this module does no I/O and loads no AWS SDK code.
 export { secretEnvKey } from '../env-contract';
+export { clearSecretCache } from './cache';
+export { getEnv } from './env';
+export {
+  SecretAccessDeniedError,
+  SecretBinaryError,
+  SecretDecryptionError,
+  SecretEnvMissingError,
+  SecretError,
+  SecretFetchError,
+  SecretJsonError,
+  SecretLocalModeError,
+  SecretNotFoundError,
+  SecretPlaceholderError,
+} from './errors';
+export { getSecretJson, getSecrets } from './get-secrets';
+export type { SecretPromises } from './get-secrets';
+export { ENV_LOCAL_FILE, ENV_LOCAL_VALUE_PREFIX } from './local';
+export {
+  configureSecrets,
+  ENV_CONNECT_TIMEOUT_MS,
+  ENV_MAX_AGE_SECONDS,
+  ENV_REQUEST_TIMEOUT_MS,
+  ENV_SERVE_STALE,
+} from './options';
+export type { SecretOptions, SecretsSettings } from './options';

@@ -1,0 +1,156 @@
+/*
+ * Typed errors of the runtime. Users branch on them with `instanceof`, so each kind is a class.
+ *
+ * Rule for every message here: it names the secret, says what went wrong and what to do, and never
+ * contains any part of a secret value. No error carries the SDK response or a raw value as `cause`.
+ */
+
+/**
+ * Base class of every error the runtime throws or rejects with.
+ *
+ * `secretId` is the id the caller asked for (secret name, ARN, or for `getEnv` the logical name or
+ * key). `code` is a stable string to branch on when `instanceof` is not convenient.
+ */
+export class SecretError extends Error {
+  /** The secret id (name or ARN) the caller asked for, or the name given to `getEnv`. */
+  public readonly secretId: string;
+  /** Stable machine-readable kind, e.g. `ResourceNotFoundException` or `PlaceholderNotSet`. */
+  public readonly code: string;
+
+  /** @internal */
+  constructor(secretId: string, code: string, message: string) {
+    super(message);
+    // A literal per class (set in each subclass), not new.target.name, which minifiers rename.
+    this.name = 'SecretError';
+    this.secretId = secretId;
+    this.code = code;
+  }
+}
+
+/** The secret does not exist in this account and region (or was deleted). Code `ResourceNotFoundException`. */
+export class SecretNotFoundError extends SecretError {
+  /** Region the lookup went to, when known. */
+  public readonly region: string | undefined;
+
+  /** @internal */
+  constructor(secretId: string, region: string | undefined) {
+    super(secretId, 'ResourceNotFoundException',
+      `secret ${secretId} was not found in region ${region ?? '(unknown)'}. ` +
+      'Check that the name or ARN is the physical name the stack created (read it with getEnv(...)), ' +
+      'that the function runs in the same account and region as the secret, and that the secret is not scheduled for deletion.');
+    this.name = 'SecretNotFoundError';
+    this.region = region;
+  }
+}
+
+/** The function's role may not read the secret (or may not call BatchGetSecretValue). Code `AccessDeniedException`. */
+export class SecretAccessDeniedError extends SecretError {
+  /** @internal */
+  constructor(secretId: string) {
+    super(secretId, 'AccessDeniedException',
+      `access to secret ${secretId} was denied: the function's role lacks secretsmanager:GetSecretValue on it. ` +
+      'Grant it in the stack with secret.grantRead(fn) for this function and deploy again.');
+    this.name = 'SecretAccessDeniedError';
+  }
+}
+
+/** Secrets Manager could not decrypt the secret with its KMS key. Code `DecryptionFailure` (or the KMS error name). */
+export class SecretDecryptionError extends SecretError {
+  /** @internal */
+  constructor(secretId: string, code: string) {
+    super(secretId, code,
+      `secret ${secretId} could not be decrypted with its KMS key (${code}). ` +
+      "The function's role needs kms:Decrypt on the key via secretsmanager (condition kms:ViaService = secretsmanager.<region>.amazonaws.com; " +
+      'secret.grantRead(fn) adds it), and the key policy must allow that role (or delegate to IAM).');
+    this.name = 'SecretDecryptionError';
+  }
+}
+
+/** The secret still holds the placeholder AppSecret generated: nobody has set its value yet. Code `PlaceholderNotSet`. */
+export class SecretPlaceholderError extends SecretError {
+  /** @internal */
+  constructor(secretId: string) {
+    super(secretId, 'PlaceholderNotSet',
+      `secret ${secretId} has not been given a value yet; set it with ` +
+      `\`aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string ...\``);
+    this.name = 'SecretPlaceholderError';
+  }
+}
+
+/**
+ * The secret holds a binary value (`SecretBinary`). The runtime reads string secrets only and rejects
+ * binary ones rather than guessing an encoding. Code `BinarySecret`.
+ */
+export class SecretBinaryError extends SecretError {
+  /** @internal */
+  constructor(secretId: string) {
+    super(secretId, 'BinarySecret',
+      `secret ${secretId} holds a binary value (SecretBinary), but getSecrets reads string values only. ` +
+      'Store it as a string instead, e.g. base64-encoded with `aws secretsmanager put-secret-value --secret-string`, and decode it in the handler.');
+    this.name = 'SecretBinaryError';
+  }
+}
+
+/** `getEnv` found no environment variable for the secret. Code `EnvVarMissing`. */
+export class SecretEnvMissingError extends SecretError {
+  /** The environment variable key that was looked up. */
+  public readonly envKey: string;
+
+  /** @internal */
+  constructor(nameOrKey: string, envKey: string, existingKeys: readonly string[]) {
+    super(nameOrKey, 'EnvVarMissing',
+      `environment variable ${envKey} (secret "${nameOrKey}") is not set. ` +
+      `Secret variables that are set: ${existingKeys.length > 0 ? existingKeys.join(', ') : '(none)'}. ` +
+      'The function probably was not granted this secret: call secret.grantRead(fn) for this function in the stack and deploy again.');
+    this.name = 'SecretEnvMissingError';
+    this.envKey = envKey;
+  }
+}
+
+/** The secret's value is not valid JSON (`getSecretJson`). Code `InvalidJson`. The value itself is never echoed. */
+export class SecretJsonError extends SecretError {
+  /** Zero-based character offset of the first invalid character (or the end of the value). */
+  public readonly position: number;
+  /** One-based line of `position`. */
+  public readonly line: number;
+  /** One-based column of `position`. */
+  public readonly column: number;
+
+  /** @internal */
+  constructor(secretId: string, position: number, line: number, column: number, reason: string) {
+    super(secretId, 'InvalidJson',
+      `secret ${secretId} is not valid JSON: ${reason} at position ${position} (line ${line}, column ${column}). ` +
+      'Fix the stored value (aws secretsmanager put-secret-value), or read it with getSecrets(...) if it is not meant to be JSON.');
+    this.name = 'SecretJsonError';
+    this.position = position;
+    this.line = line;
+    this.column = column;
+  }
+}
+
+/**
+ * Local mode is misconfigured, refused (inside Lambda), or the secret is not in the local values.
+ * Codes: `LocalModeInLambda`, `LocalFileUnreadable`, `LocalFileInvalid`, `LocalSecretMissing`.
+ */
+export class SecretLocalModeError extends SecretError {
+  /** @internal */
+  constructor(secretId: string, code: string, message: string) {
+    super(secretId, code, message);
+    this.name = 'SecretLocalModeError';
+  }
+}
+
+/**
+ * Any other failure: throttling or server errors left after the SDK's retries, timeouts, network
+ * errors, invalid requests. `code` is the AWS error name (e.g. `ThrottlingException`, `TimeoutError`).
+ */
+export class SecretFetchError extends SecretError {
+  /** @internal */
+  constructor(secretId: string, code: string, detail: string) {
+    super(secretId, code,
+      `reading secret ${secretId} failed with ${code}${detail ? `: ${detail}` : ''}. ` +
+      'The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
+      'the service health, and the request timeout (CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).');
+    this.name = 'SecretFetchError';
+  }
+}

@@ -1,0 +1,146 @@
+/*
+ * JSON parsing that reports where a value is invalid without echoing any of it. V8's SyntaxError
+ * messages quote the input ("Unexpected token 'x', "..." is not valid JSON"), so they are never
+ * passed on; on failure a small scanner finds the offset of the first invalid character instead.
+ */
+import { SecretJsonError } from './errors';
+
+/** @internal Parse `text` as JSON, or throw SecretJsonError naming `secretId` and the position. */
+export function parseSecretJson(secretId: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    const { position, reason } = locateJsonError(text);
+    let line = 1;
+    let lineStart = 0;
+    for (let i = 0; i < position && i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) {
+        line++;
+        lineStart = i + 1;
+      }
+    }
+    throw new SecretJsonError(secretId, position, line, position - lineStart + 1, reason);
+  }
+}
+
+/** @internal Offset and description of the first JSON syntax error in `text`. */
+export function locateJsonError(text: string): { position: number; reason: string } {
+  let i = 0;
+  const fail = (reason: string): never => {
+    throw new JsonLocation(i, reason);
+  };
+  const ws = () => {
+    while (i < text.length && ' \t\n\r'.includes(text[i])) i++;
+  };
+  const literal = (word: string) => {
+    for (const ch of word) {
+      if (text[i] !== ch) fail(i >= text.length ? 'unexpected end' : 'unexpected character');
+      i++;
+    }
+  };
+  const string = () => {
+    i++;
+    while (i < text.length) {
+      const c = text.charCodeAt(i);
+      if (c === 34) {
+        i++;
+        return;
+      }
+      if (c < 32) fail('control character in string');
+      if (c === 92) {
+        i++;
+        if (text[i] === 'u') {
+          i++;
+          for (let k = 0; k < 4; k++, i++) if (!/[0-9a-fA-F]/.test(text[i] ?? '')) fail('invalid unicode escape');
+          continue;
+        }
+        if (!'"\\/bfnrt'.includes(text[i] ?? 'x')) fail('invalid escape');
+      }
+      i++;
+    }
+    fail('unterminated string');
+  };
+  const number = () => {
+    const m = /^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/.exec(text.slice(i));
+    if (!m || m[0] === '-' || m[0] === '') fail('invalid number');
+    i += m![0].length;
+  };
+  const value = (): void => {
+    ws();
+    if (i >= text.length) fail('unexpected end');
+    const c = text[i];
+    if (c === '{') {
+      i++;
+      ws();
+      if (text[i] === '}') {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (text[i] !== '"') fail(i >= text.length ? 'unexpected end' : 'expected a double-quoted property name');
+        string();
+        ws();
+        if (text[i] !== ':') fail(i >= text.length ? 'unexpected end' : "expected ':'");
+        i++;
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === '}') {
+          i++;
+          return;
+        }
+        fail(i >= text.length ? 'unexpected end' : "expected ',' or '}'");
+      }
+    } else if (c === '[') {
+      i++;
+      ws();
+      if (text[i] === ']') {
+        i++;
+        return;
+      }
+      for (;;) {
+        value();
+        ws();
+        if (text[i] === ',') {
+          i++;
+          continue;
+        }
+        if (text[i] === ']') {
+          i++;
+          return;
+        }
+        fail(i >= text.length ? 'unexpected end' : "expected ',' or ']'");
+      }
+    } else if (c === '"') {
+      string();
+    } else if (c === 't') {
+      literal('true');
+    } else if (c === 'f') {
+      literal('false');
+    } else if (c === 'n') {
+      literal('null');
+    } else if (c === '-' || (c >= '0' && c <= '9')) {
+      number();
+    } else {
+      fail('unexpected character');
+    }
+  };
+  try {
+    value();
+    ws();
+    if (i < text.length) fail('unexpected character after the value');
+  } catch (e) {
+    if (e instanceof JsonLocation) return { position: e.position, reason: e.reason };
+    throw e;
+  }
+  // JSON.parse failed but the scanner accepted it: should not happen; report the end.
+  return { position: text.length, reason: 'invalid JSON' };
+}
+
+class JsonLocation {
+  constructor(readonly position: number, readonly reason: string) {}
+}

@@ -1,0 +1,147 @@
+/*
+ * getEnv and local mode. No endpoint: local mode never calls AWS, and a configuration that would
+ * call AWS points at a closed port so an accidental call fails loudly.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { PLACEHOLDER_MARKER_KEY } from '../../lib/env-contract';
+import {
+  getEnv,
+  getSecretJson,
+  getSecrets,
+  SecretEnvMissingError,
+  SecretError,
+  SecretLocalModeError,
+  SecretPlaceholderError,
+} from '../../lib/runtime';
+import { resetSecretsRuntime } from '../../lib/runtime/reset';
+
+const originalEnv = process.env;
+const dir = mkdtempSync(path.join(tmpdir(), 'cdk-app-secrets-local-'));
+
+function localFile(content: unknown): string {
+  const file = path.join(dir, `values-${Math.random().toString(36).slice(2)}.json`);
+  writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+beforeEach(() => {
+  process.env = {
+    PATH: originalEnv.PATH,
+    AWS_REGION: 'us-east-1',
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9',
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+  };
+  resetSecretsRuntime();
+});
+
+afterAll(() => {
+  process.env = originalEnv;
+  resetSecretsRuntime();
+});
+
+describe('getEnv', () => {
+  test('reads the variable for a logical name', () => {
+    process.env.STRIPE_API_KEY_SECRET_NAME = 'MyStack-stripe-api-key-Ab12';
+    expect(getEnv('stripe-api-key')).toBe('MyStack-stripe-api-key-Ab12');
+  });
+
+  test('reads the variable for the env var key itself', () => {
+    process.env.STRIPE_API_KEY_SECRET_NAME = 'MyStack-stripe-api-key-Ab12';
+    expect(getEnv('STRIPE_API_KEY_SECRET_NAME')).toBe('MyStack-stripe-api-key-Ab12');
+  });
+
+  test('reads a custom envKey given to AppSecret', () => {
+    process.env.STRIPE = 'Shop/prod/stripe-api-key';
+    expect(getEnv('STRIPE')).toBe('Shop/prod/stripe-api-key');
+  });
+
+  test('a missing variable names the key looked for, the keys that exist and the grant', () => {
+    process.env.DB_PASSWORD_SECRET_NAME = 'db';
+    process.env.API_TOKEN_SECRET_NAME = 'api';
+    let error: unknown;
+    try {
+      getEnv('stripe-api-key');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(SecretEnvMissingError);
+    expect(error).toMatchObject({ secretId: 'stripe-api-key', envKey: 'STRIPE_API_KEY_SECRET_NAME', code: 'EnvVarMissing' });
+    const message = (error as Error).message;
+    expect(message).toContain('environment variable STRIPE_API_KEY_SECRET_NAME (secret "stripe-api-key") is not set');
+    expect(message).toContain('API_TOKEN_SECRET_NAME, DB_PASSWORD_SECRET_NAME');
+    expect(message).toContain('secret.grantRead(fn)');
+  });
+
+  test('an empty variable counts as missing', () => {
+    process.env.STRIPE_API_KEY_SECRET_NAME = '';
+    expect(() => getEnv('stripe-api-key')).toThrow(SecretEnvMissingError);
+  });
+
+  test('in local mode a missing variable gives back the name itself', () => {
+    process.env.CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY = 'sk_test';
+    expect(getEnv('stripe-api-key')).toBe('stripe-api-key');
+  });
+});
+
+describe('local mode', () => {
+  test('values come from CDK_APP_SECRETS_LOCAL_FILE; objects are given as JSON text', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile({ 'stripe-api-key': 'sk_test_1', 'db': { user: 'app', password: 'pw' } });
+    expect(await getSecrets('stripe-api-key', 'db')).toEqual(['sk_test_1', '{"user":"app","password":"pw"}']);
+    expect(await getSecretJson('db')).toEqual({ user: 'app', password: 'pw' });
+  });
+
+  test('CDK_APP_SECRETS_LOCAL_VALUE_<NAME> overrides the file', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile({ 'stripe-api-key': 'from-file', 'other': 'o' });
+    process.env.CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY = 'from-env';
+    expect(await getSecrets('stripe-api-key', 'other')).toEqual(['from-env', 'o']);
+  });
+
+  test('a handler written with getEnv works locally with values keyed by logical name', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile({ 'stripe-api-key': 'sk_local' });
+    expect(await getSecrets(getEnv('stripe-api-key'))).toEqual(['sk_local']);
+  });
+
+  test('a secret missing from the local values is an error naming the file and the override key', async () => {
+    const file = localFile({ known: 'k' });
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = file;
+    const error = await getSecrets('db-password')[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretLocalModeError);
+    expect((error as SecretError).code).toBe('LocalSecretMissing');
+    expect((error as Error).message).toContain(`Add "db-password" to the file ${file} or set CDK_APP_SECRETS_LOCAL_VALUE_DB_PASSWORD`);
+  });
+
+  test('inside Lambda local mode refuses instead of serving local values', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile({ db: 'local' });
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'my-fn';
+    const error = await getSecrets('db')[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretLocalModeError);
+    expect((error as SecretError).code).toBe('LocalModeInLambda');
+    expect((error as Error).message).toContain('this is Lambda function my-fn; refusing to serve local values for secret db');
+  });
+
+  test('inside Lambda getEnv does not fall back to the name', () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile({ db: 'local' });
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'my-fn';
+    expect(() => getEnv('db')).toThrow(SecretEnvMissingError);
+  });
+
+  test('an unreadable file is a LocalFileUnreadable error', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = path.join(dir, 'does-not-exist.json');
+    await expect(getSecrets('db')[0]).rejects.toMatchObject({ code: 'LocalFileUnreadable' });
+  });
+
+  test('a file that is not a JSON object is a LocalFileInvalid error that does not echo its content', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile('{"db": "hunter2-zz",');
+    const error = await getSecrets('db')[0].catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'LocalFileInvalid' });
+    expect(String(error)).not.toContain('hunter2-zz');
+  });
+
+  test('local values get the placeholder check too', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile({ db: { [PLACEHOLDER_MARKER_KEY]: 'x', value: 'y' } });
+    await expect(getSecrets('db')[0]).rejects.toBeInstanceOf(SecretPlaceholderError);
+  });
+});

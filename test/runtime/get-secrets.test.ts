@@ -1,0 +1,521 @@
+/*
+ * getSecrets / getSecretJson over real HTTP against a local Secrets Manager endpoint
+ * (test/support/fake-secrets-manager.ts), with the real AWS SDK client.
+ */
+import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT } from '../../lib/env-contract';
+import {
+  clearSecretCache,
+  configureSecrets,
+  getSecretJson,
+  getSecrets,
+  SecretAccessDeniedError,
+  SecretBinaryError,
+  SecretDecryptionError,
+  SecretError,
+  SecretFetchError,
+  SecretJsonError,
+  SecretNotFoundError,
+  SecretPlaceholderError,
+} from '../../lib/runtime';
+import { resetSecretsRuntime } from '../../lib/runtime/reset';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+
+const originalEnv = process.env;
+let fake: FakeSecretsManager;
+let seq = 0;
+
+/** A fresh secret name per use, so tests never see each other's values. */
+function uniqueName(prefix = 'app/secret'): string {
+  return `${prefix}-${++seq}`;
+}
+
+/** Seed `count` secrets whose values are `value-<name>`; returns their names. */
+function seed(count: number): string[] {
+  return Array.from({ length: count }, () => {
+    const name = uniqueName();
+    fake.putSecret(name, `value-${name}`);
+    return name;
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+beforeAll(async () => {
+  fake = await startFakeSecretsManager();
+});
+
+afterAll(async () => {
+  resetSecretsRuntime();
+  process.env = originalEnv;
+  await fake.close();
+});
+
+beforeEach(() => {
+  process.env = {
+    ...originalEnv,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint,
+    AWS_REGION: fake.region,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_CONFIG_FILE: '/nonexistent',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent',
+  };
+  delete process.env.AWS_PROFILE;
+  delete process.env.AWS_LAMBDA_FUNCTION_NAME;
+  resetSecretsRuntime();
+  fake.clearFaults();
+  fake.resetCalls();
+});
+
+describe('values and shapes', () => {
+  test('each item of the result is a promise of that id value, in order', async () => {
+    const [a, b] = seed(2);
+    const [pa, pb] = getSecrets(a, b);
+    expect(await pb).toBe(`value-${b}`);
+    expect(await pa).toBe(`value-${a}`);
+  });
+
+  test('awaiting the whole result gives a plain array of values', async () => {
+    const [a, b, c] = seed(3);
+    const values = await getSecrets(a, b, c);
+    expect(values).toEqual([`value-${a}`, `value-${b}`, `value-${c}`]);
+    expect(Array.isArray(values)).toBe(true);
+    expect(Object.getPrototypeOf(values)).toBe(Array.prototype);
+  });
+
+  test('the result array has no enumerable then and spreads like a plain array', async () => {
+    const [a] = seed(1);
+    const result = getSecrets(a);
+    expect(Object.keys(result)).toEqual(['0']);
+    expect([...result]).toHaveLength(1);
+    await result;
+  });
+
+  test('a secret can be read by full ARN and by partial ARN without the random suffix', async () => {
+    const name = uniqueName();
+    const { arn } = fake.putSecret(name, 'by-arn');
+    const other = seed(1)[0];
+    const partial = arn.slice(0, -7);
+    expect(await getSecrets(arn, other)).toEqual(['by-arn', `value-${other}`]);
+    clearSecretCache();
+    expect(await getSecrets(partial, other)).toEqual(['by-arn', `value-${other}`]);
+    expect(fake.calls.BatchGetSecretValue).toBe(2);
+  });
+
+  test('the same id twice in one call is fetched once and given twice', async () => {
+    const [a, b] = seed(2);
+    expect(await getSecrets(a, b, a)).toEqual([`value-${a}`, `value-${b}`, `value-${a}`]);
+    expect(fake.requests.map((r) => r.secretIds)).toEqual([[a, b]]);
+  });
+
+  test('types: awaiting gives a tuple of strings and destructuring gives promises (checked by tsc)', async () => {
+    const [a, b] = seed(2);
+    const values: [string, string] = await getSecrets(a, b, { maxAgeSeconds: 60 });
+    const [pa]: [Promise<string>] = getSecrets(a);
+    expect(values).toEqual([`value-${a}`, `value-${b}`]);
+    expect(await pa).toBe(`value-${a}`);
+  });
+
+  test('a non-string id throws a TypeError pointing at getEnv', () => {
+    expect(() => getSecrets(undefined as unknown as string)).toThrow(/argument 1 must be a secret name or ARN.*getEnv/);
+  });
+});
+
+describe('batching', () => {
+  test.each([
+    [1, 0, 1],
+    [2, 1, 0],
+    [20, 1, 0],
+    [21, 2, 0],
+    [45, 3, 0],
+  ])('%i uncached ids cost %i BatchGetSecretValue and %i GetSecretValue requests', async (count, batches, singles) => {
+    const names = seed(count);
+    const values = await getSecrets(...names);
+    expect(values).toEqual(names.map((n) => `value-${n}`));
+    expect(fake.calls.BatchGetSecretValue).toBe(batches);
+    expect(fake.calls.GetSecretValue).toBe(singles);
+    expect(fake.requests.every((r) => r.secretIds.length <= 20)).toBe(true);
+  });
+
+  test('only the ids missing from the cache are fetched', async () => {
+    const [a, b, c] = seed(3);
+    await getSecrets(a);
+    fake.resetCalls();
+    await getSecrets(a, b, c);
+    expect(fake.requests).toEqual([{ operation: 'BatchGetSecretValue', secretIds: [b, c] }]);
+  });
+
+  test('a per-secret error in a batch rejects only that item', async () => {
+    const [a] = seed(1);
+    const missing = uniqueName('missing');
+    const [pa, pm] = getSecrets(a, missing);
+    expect(await pa).toBe(`value-${a}`);
+    await expect(pm).rejects.toBeInstanceOf(SecretNotFoundError);
+    expect(fake.calls.BatchGetSecretValue).toBe(1);
+  });
+
+  test('when BatchGetSecretValue is denied, ids are fetched with GetSecretValue and batch is never tried again', async () => {
+    fake.injectFault({ operation: 'BatchGetSecretValue', kind: 'access-denied' });
+    const first = seed(3);
+    expect(await getSecrets(...first)).toEqual(first.map((n) => `value-${n}`));
+    expect(fake.calls.BatchGetSecretValue).toBe(1);
+    expect(fake.calls.GetSecretValue).toBe(3);
+    fake.resetCalls();
+    const second = seed(2);
+    expect(await getSecrets(...second)).toEqual(second.map((n) => `value-${n}`));
+    expect(fake.calls.BatchGetSecretValue).toBe(0);
+    expect(fake.calls.GetSecretValue).toBe(2);
+  });
+});
+
+describe('cache', () => {
+  test('a warm call makes no request and returns the same promise object', async () => {
+    const [a] = seed(1);
+    const [first] = getSecrets(a);
+    await first;
+    fake.resetCalls();
+    const [second] = getSecrets(a);
+    expect(second).toBe(first);
+    expect(await second).toBe(`value-${a}`);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('100 concurrent calls for one id cost one request', async () => {
+    const [a] = seed(1);
+    const values = await Promise.all(Array.from({ length: 100 }, () => getSecrets(a)));
+    expect(values.every(([v]) => v === `value-${a}`)).toBe(true);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  test('a failed fetch is not cached: the next call fetches again', async () => {
+    const [a] = seed(1);
+    fake.injectFault({ secretId: a, kind: 'access-denied', times: 1 });
+    await expect(getSecrets(a)[0]).rejects.toBeInstanceOf(SecretAccessDeniedError);
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(fake.calls.GetSecretValue).toBe(2);
+  });
+
+  test('a value older than maxAgeSeconds is fetched again', async () => {
+    const [a] = seed(1);
+    await getSecrets(a, { maxAgeSeconds: 0.05 });
+    fake.putSecret(a, 'rotated');
+    expect(await getSecrets(a, { maxAgeSeconds: 0.05 })).toEqual([`value-${a}`]);
+    await sleep(80);
+    expect(await getSecrets(a, { maxAgeSeconds: 0.05 })).toEqual(['rotated']);
+    expect(fake.calls.GetSecretValue).toBe(2);
+  });
+
+  test('the process-wide TTL comes from CDK_APP_SECRETS_MAX_AGE_SECONDS', async () => {
+    process.env.CDK_APP_SECRETS_MAX_AGE_SECONDS = '0';
+    const [a] = seed(1);
+    await getSecrets(a);
+    await getSecrets(a);
+    expect(fake.calls.GetSecretValue).toBe(2);
+  });
+
+  test('configureSecrets overrides the environment variable', async () => {
+    process.env.CDK_APP_SECRETS_MAX_AGE_SECONDS = '0';
+    configureSecrets({ maxAgeSeconds: 300 });
+    const [a] = seed(1);
+    await getSecrets(a);
+    await getSecrets(a);
+    expect(fake.calls.GetSecretValue).toBe(1);
+  });
+
+  test('forceRefresh fetches a fresh value and caches it', async () => {
+    const [a] = seed(1);
+    await getSecrets(a);
+    fake.putSecret(a, 'rotated');
+    expect(await getSecrets(a, { forceRefresh: true })).toEqual(['rotated']);
+    expect(await getSecrets(a)).toEqual(['rotated']);
+    expect(fake.calls.GetSecretValue).toBe(2);
+  });
+
+  test('clearSecretCache makes the next call fetch again', async () => {
+    const [a] = seed(1);
+    await getSecrets(a);
+    clearSecretCache();
+    await getSecrets(a);
+    expect(fake.calls.GetSecretValue).toBe(2);
+  });
+
+  test('with serveStale, a failed refresh returns the expired value and the next call retries', async () => {
+    const [a] = seed(1);
+    await getSecrets(a, { maxAgeSeconds: 0.05 });
+    await sleep(80);
+    fake.injectFault({ secretId: a, kind: 'server-error' });
+    expect(await getSecrets(a, { maxAgeSeconds: 0.05, serveStale: true })).toEqual([`value-${a}`]);
+    fake.clearFaults();
+    fake.putSecret(a, 'rotated');
+    expect(await getSecrets(a, { maxAgeSeconds: 0.05, serveStale: true })).toEqual(['rotated']);
+  });
+
+  test('without serveStale, a failed refresh rejects', async () => {
+    const [a] = seed(1);
+    await getSecrets(a, { maxAgeSeconds: 0.05 });
+    await sleep(80);
+    fake.injectFault({ secretId: a, kind: 'access-denied' });
+    await expect(getSecrets(a, { maxAgeSeconds: 0.05 })[0]).rejects.toBeInstanceOf(SecretAccessDeniedError);
+  });
+
+  test('a version stage is read with GetSecretValue and cached apart from the current value', async () => {
+    const [a, b] = seed(2);
+    fake.putSecret(a, 'pending-value', { versionStage: 'AWSPENDING' });
+    fake.putSecret(b, 'pending-b', { versionStage: 'AWSPENDING' });
+    expect(await getSecrets(a, b, { versionStage: 'AWSPENDING' })).toEqual(['pending-value', 'pending-b']);
+    expect(fake.calls.BatchGetSecretValue).toBe(0);
+    expect(fake.calls.GetSecretValue).toBe(2);
+    expect(await getSecrets(a)).toEqual([`value-${a}`]);
+    expect(await getSecrets(a, { versionStage: 'AWSPENDING' })).toEqual(['pending-value']);
+    expect(fake.calls.GetSecretValue).toBe(3);
+  });
+
+  test('a version id is read with GetSecretValue', async () => {
+    const name = uniqueName();
+    const { versionId } = fake.putSecret(name, 'old');
+    fake.putSecret(name, 'new');
+    expect(await getSecrets(name, { versionId })).toEqual(['old']);
+    expect(await getSecrets(name)).toEqual(['new']);
+  });
+});
+
+describe('transient failures and timeouts', () => {
+  test('throttling is retried by the SDK and then succeeds', async () => {
+    const [a] = seed(1);
+    fake.injectFault({ kind: 'throttle', times: 1 });
+    expect(await getSecrets(a)).toEqual([`value-${a}`]);
+    expect(fake.calls.GetSecretValue).toBe(2);
+  });
+
+  test('a 500 on a batch is retried by the SDK and then succeeds', async () => {
+    const names = seed(3);
+    fake.injectFault({ operation: 'BatchGetSecretValue', kind: 'server-error', times: 1 });
+    expect(await getSecrets(...names)).toEqual(names.map((n) => `value-${n}`));
+    expect(fake.calls.BatchGetSecretValue).toBe(2);
+  });
+
+  test('a dropped connection is retried and then succeeds', async () => {
+    const [a] = seed(1);
+    fake.injectFault({ kind: 'drop-connection', times: 1 });
+    expect(await getSecrets(a)).toEqual([`value-${a}`]);
+    expect(fake.calls.GetSecretValue).toBe(2);
+  });
+
+  test('an answer slower than the request timeout fails with TimeoutError after maxAttempts', async () => {
+    const [a] = seed(1);
+    configureSecrets({ requestTimeoutMs: 100, clientConfig: { maxAttempts: 2 } });
+    fake.injectFault({ kind: 'slow', delayMs: 5000 });
+    const error = await getSecrets(a)[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretFetchError);
+    expect(error).toMatchObject({ code: 'TimeoutError', secretId: a });
+    expect(fake.calls.GetSecretValue).toBe(2);
+  });
+
+  test('throttling that outlasts the retries rejects with the AWS error name', async () => {
+    const [a] = seed(1);
+    configureSecrets({ clientConfig: { maxAttempts: 2 } });
+    fake.injectFault({ kind: 'throttle' });
+    const error = await getSecrets(a)[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretFetchError);
+    expect((error as SecretError).code).toBe('ThrottlingException');
+    expect((error as Error).message).toContain(`reading secret ${a} failed with ThrottlingException`);
+  });
+});
+
+describe('typed errors with actionable messages', () => {
+  test('a missing secret rejects with SecretNotFoundError naming the secret and region', async () => {
+    const missing = uniqueName('missing');
+    const error = await getSecrets(missing)[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretNotFoundError);
+    expect(error).toMatchObject({ secretId: missing, code: 'ResourceNotFoundException', region: 'us-east-1' });
+    expect((error as Error).message).toContain(`secret ${missing} was not found in region us-east-1`);
+  });
+
+  test('access denied says which grant is missing', async () => {
+    const [a] = seed(1);
+    fake.injectFault({ secretId: a, kind: 'access-denied' });
+    const error = await getSecrets(a)[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretAccessDeniedError);
+    expect((error as Error).message).toContain(`access to secret ${a} was denied`);
+    expect((error as Error).message).toContain('secret.grantRead(fn)');
+  });
+
+  test('a KMS decryption failure points at kms:Decrypt and the key policy', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, 'encrypted', { kmsUndecryptable: true });
+    const error = await getSecrets(name)[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretDecryptionError);
+    expect((error as SecretError).code).toBe('DecryptionFailure');
+    expect((error as Error).message).toMatch(/kms:Decrypt.*key policy/);
+  });
+
+  test('a KMS failure inside a batch maps to SecretDecryptionError for that item only', async () => {
+    const [a, b] = seed(2);
+    fake.injectFault({ operation: 'BatchGetSecretValue', secretId: b, kind: 'kms-decrypt' });
+    const [pa, pb] = getSecrets(a, b);
+    expect(await pa).toBe(`value-${a}`);
+    await expect(pb).rejects.toBeInstanceOf(SecretDecryptionError);
+  });
+
+  test('a secret still holding the generated placeholder rejects with the put-secret-value command', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, JSON.stringify({ [PLACEHOLDER_MARKER_KEY]: PLACEHOLDER_MARKER_TEXT, value: 'random-1234' }));
+    const error = await getSecrets(name)[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretPlaceholderError);
+    expect((error as Error).message).toBe(
+      `secret ${name} has not been given a value yet; set it with \`aws secretsmanager put-secret-value --secret-id ${name} --secret-string ...\``);
+  });
+
+  test('a value that merely mentions the marker text is not a placeholder', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, `{"note": "${PLACEHOLDER_MARKER_KEY}"}`);
+    expect(await getSecrets(name)).toEqual([`{"note": "${PLACEHOLDER_MARKER_KEY}"}`]);
+  });
+
+  test('a binary secret rejects with SecretBinaryError', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, new Uint8Array([1, 2, 3]));
+    const error = await getSecrets(name)[0].catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretBinaryError);
+    expect((error as Error).message).toContain('--secret-string');
+  });
+
+  test('a secret created through the real SDK is readable', async () => {
+    const name = uniqueName();
+    const client = new SecretsManagerClient({ endpoint: fake.endpoint });
+    await client.send(new CreateSecretCommand({ Name: name, SecretString: 'created-via-sdk' }));
+    client.destroy();
+    expect(await getSecrets(name)).toEqual(['created-via-sdk']);
+  });
+});
+
+describe('getSecretJson', () => {
+  test('returns the parsed object', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, '{"username":"app","port":5432}');
+    const db = await getSecretJson<{ username: string; port: number }>(name);
+    expect(db).toEqual({ username: 'app', port: 5432 });
+  });
+
+  test('invalid JSON rejects with the secret and position, never the value', async () => {
+    const name = uniqueName();
+    const value = '{\n  "user": "zz-leak-check",\n  "password": oops\n}';
+    fake.putSecret(name, value);
+    const error = await getSecretJson(name).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretJsonError);
+    expect(error).toMatchObject({ secretId: name, line: 3, column: 15, position: value.indexOf('oops') });
+    expect((error as Error).message).toContain(`secret ${name} is not valid JSON`);
+    for (const part of ['zz-leak-check', 'oops', 'user', 'password']) {
+      expect(String(error)).not.toContain(part);
+      expect((error as Error).stack).not.toContain(part);
+      expect(JSON.stringify(error)).not.toContain(part);
+    }
+  });
+
+  test('passes options through', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, '{"v":1}');
+    fake.putSecret(name, '{"v":2}', { versionStage: 'AWSPENDING' });
+    expect(await getSecretJson(name, { versionStage: 'AWSPENDING' })).toEqual({ v: 2 });
+  });
+});
+
+describe('no unhandled rejections', () => {
+  const unhandled: unknown[] = [];
+  const listener = (reason: unknown) => unhandled.push(reason);
+  beforeEach(() => {
+    unhandled.length = 0;
+    process.on('unhandledRejection', listener);
+  });
+  afterEach(() => {
+    process.off('unhandledRejection', listener);
+  });
+
+  async function settleEventLoop(): Promise<void> {
+    await sleep(20);
+  }
+
+  test('awaiting the whole list when one item rejects', async () => {
+    const [a] = seed(1);
+    const missing = uniqueName('missing');
+    await expect(getSecrets(a, missing, uniqueName('missing'))).rejects.toBeInstanceOf(SecretNotFoundError);
+    await settleEventLoop();
+    expect(unhandled).toEqual([]);
+  });
+
+  test('awaiting only some items while others reject', async () => {
+    const [a] = seed(1);
+    const [pa] = getSecrets(a, uniqueName('missing'));
+    expect(await pa).toBe(`value-${a}`);
+    await settleEventLoop();
+    await settleEventLoop();
+    expect(unhandled).toEqual([]);
+  });
+
+  test('never awaiting a rejected item', async () => {
+    getSecrets(uniqueName('missing'));
+    await sleep(200);
+    expect(unhandled).toEqual([]);
+  });
+});
+
+describe('no secret value in errors or output', () => {
+  test('errors across fault scenarios and captured stdout/stderr contain no seeded value', async () => {
+    const marker = 'S3cr3t-Value-7f3a9';
+    const names = Array.from({ length: 6 }, () => uniqueName('leak'));
+    for (const n of names) fake.putSecret(n, `${marker}-${n}`);
+    const placeholder = uniqueName('leak');
+    fake.putSecret(placeholder, JSON.stringify({ [PLACEHOLDER_MARKER_KEY]: 'x', value: `${marker}-placeholder` }));
+    const badJson = uniqueName('leak');
+    fake.putSecret(badJson, `{"a": "${marker}-json", b}`);
+    const kms = uniqueName('leak');
+    fake.putSecret(kms, `${marker}-kms`, { kmsUndecryptable: true });
+
+    const written: string[] = [];
+    const out = process.stdout.write.bind(process.stdout);
+    const err = process.stderr.write.bind(process.stderr);
+    process.stdout.write = ((chunk: unknown) => written.push(String(chunk)) > 0) as typeof process.stdout.write;
+    process.stderr.write = ((chunk: unknown) => written.push(String(chunk)) > 0) as typeof process.stderr.write;
+    const errors: unknown[] = [];
+    const collect = async (promises: Iterable<Promise<unknown>>) => {
+      for (const p of promises) await p.catch((e: unknown) => errors.push(e));
+    };
+    try {
+      configureSecrets({ clientConfig: { maxAttempts: 1 }, requestTimeoutMs: 100 });
+      await collect(getSecrets(placeholder, kms, names[0]));
+      await collect([getSecretJson(badJson)]);
+      fake.injectFault({ secretId: names[1], kind: 'access-denied' });
+      fake.injectFault({ secretId: names[2], kind: 'throttle' });
+      fake.injectFault({ secretId: names[3], kind: 'server-error' });
+      fake.injectFault({ secretId: names[4], kind: 'slow', delayMs: 1000 });
+      fake.injectFault({ secretId: names[5], kind: 'drop-connection' });
+      await collect(names.slice(1).map((n) => getSecrets(n)[0]));
+      await collect(getSecrets(names[1], names[2]));
+      fake.clearFaults();
+      fake.injectFault({ operation: 'BatchGetSecretValue', kind: 'server-error' });
+      clearSecretCache();
+      await collect(getSecrets(...names));
+    } finally {
+      process.stdout.write = out;
+      process.stderr.write = err;
+    }
+
+    expect(errors.length).toBeGreaterThanOrEqual(14);
+    expect(errors.every((e) => e instanceof SecretError)).toBe(true);
+    // (The dropped connection's code depends on how the SDK wraps the socket error, so it is not listed.)
+    expect(errors.map((e) => (e as SecretError).code)).toEqual(expect.arrayContaining([
+      'PlaceholderNotSet', 'DecryptionFailure', 'InvalidJson', 'AccessDeniedException', 'ThrottlingException',
+      'InternalServiceError', 'TimeoutError',
+    ]));
+    for (const e of errors) {
+      const error = e as Error;
+      for (const text of [error.message, error.stack ?? '', String(error), JSON.stringify(error)]) {
+        expect(text).not.toContain(marker);
+      }
+    }
+    expect(written.join('')).not.toContain(marker);
+  });
+});
