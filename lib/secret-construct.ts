@@ -377,6 +377,11 @@ export class AppSecret extends AppSecretBase {
   public readonly environment?: string;
   public readonly encryptionKey?: kms.IKey;
 
+  /**
+   * @param scope the construct to create the secret in; its stack's name is part of the secret name
+   * @param id the construct id
+   * @param props the secret's logical name, environment and options
+   */
   constructor(scope: Construct, id: string, props: AppSecretProps) {
     super(scope, id);
     validateLogicalName(this, 'name', props.name);
