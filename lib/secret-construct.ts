@@ -174,6 +174,10 @@ const secretNamesByStack = new WeakMap<Stack, Map<string, string>>();
 
 /** Lambda's limit on the JSON form of a function's whole environment map, in bytes. */
 const LAMBDA_ENV_LIMIT_BYTES = 4096;
+/** CloudFormation's limit on outputs per stack. */
+const CFN_OUTPUT_LIMIT = 200;
+/** Stacks whose output count is already checked at synth. */
+const stacksWithOutputCheck = new WeakSet<Stack>();
 
 /**
  * What AppSecret and an imported AppSecret share: granting read access wires the secret's name
@@ -418,6 +422,7 @@ export class AppSecret extends AppSecretBase {
     }
 
     if (props.nameOutput ?? true) {
+      checkOutputCountAtSynth(Stack.of(this));
       new CfnOutput(this, 'SecretName', {
         value: this.secretName,
         description: `Physical name of secret '${this.name}'. Set its value with: aws secretsmanager put-secret-value --secret-id ${this.secretName} --secret-string <value>`,
@@ -508,6 +513,23 @@ function validateSecretObjectValue(scope: IConstruct, values: { [key: string]: S
         'use a value resolved at deploy time (SecretValue.ssmSecure, SecretValue.cfnParameter, SecretValue.secretsManager), or leave the key out and set it after deploy');
     }
   }
+}
+
+function checkOutputCountAtSynth(stack: Stack): void {
+  if (stacksWithOutputCheck.has(stack)) return;
+  stacksWithOutputCheck.add(stack);
+  stack.node.addValidation({
+    validate: () => {
+      const outputs = stack.node.findAll().filter((c) => c instanceof CfnOutput && Stack.of(c) === stack);
+      if (outputs.length <= CFN_OUTPUT_LIMIT) return [];
+      const nameOutputs = outputs.filter((o) => o.node.scope instanceof AppSecret).length;
+      return [
+        `AppSecret: stack '${stack.node.path}' has ${outputs.length} outputs, over CloudFormation's limit of ${CFN_OUTPUT_LIMIT}; ` +
+        `${nameOutputs} of them are AppSecret name outputs. Fix: set nameOutput: false on AppSecrets (granted functions get the name ` +
+        'in their environment anyway), or split the secrets across stacks.',
+      ];
+    },
+  });
 }
 
 function validateEnvironmentSize(fn: lambda.Function): string[] {

@@ -253,6 +253,15 @@ describe('value', () => {
     }]);
   });
 
+  test('fails synth when the name outputs would pass CloudFormation\'s 200 outputs per stack', () => {
+    const app = new App();
+    const stack = newStack(app);
+    for (let i = 0; i < 201; i++) new AppSecret(stack, `S${i}`, { name: `s${i}`, environment: 'prod' });
+    expect(() => app.synth()).toThrow(
+      "AppSecret: stack 'Shop' has 201 outputs, over CloudFormation's limit of 200; 201 of them are AppSecret name outputs. Fix: set nameOutput: false on AppSecrets",
+    );
+  });
+
   test('adds no stack output when nameOutput is false', () => {
     const stack = newStack();
     new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod', nameOutput: false });
