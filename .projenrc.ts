@@ -62,6 +62,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['/cdk.out', '/example/cdk.out', '/bench/.work', '.DS_Store'],
 });
 
+// unrs-resolver (used by jest 30 and the eslint TypeScript resolver) 1.13 lists platform binaries
+// that the package registry this project installs from does not serve, which makes every lock file
+// fail `npm ci`; 1.12.2 is complete there.
+project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
 // Subpath export for the Node-only runtime, which is compiled by the same build but kept out of the
 // jsii assembly (lib/index.ts never re-exports it).
 project.package.addField('exports', {
