@@ -90,10 +90,29 @@ export function generatedValue(secret: TemplateSecret): string {
  * The value to seed for a physical secret name: the local file's entry for the name's last
  * segment (its logical name), else what CloudFormation would generate.
  */
-export function localValueFor(name: string, localValues: Record<string, string>, secret?: TemplateSecret): string | undefined {
+function localValueFor(name: string, localValues: Record<string, string>, secret?: TemplateSecret): string | undefined {
   const logicalName = name.split('/').pop()!;
   if (logicalName in localValues) return localValues[logicalName];
   return secret ? generatedValue(secret) : undefined;
+}
+
+/**
+ * Seeds the endpoint with every secret a stack uses: those it declares, and those its functions
+ * name in their environment that exist outside it (imported). Returns physical name -> value.
+ */
+export function seedSecrets(
+  endpoint: { putSecret(name: string, value: string): unknown },
+  stack: SynthesizedStack,
+  localValues: Record<string, string>,
+): Map<string, string> {
+  const seeded = new Map<string, string>();
+  for (const secret of stack.secrets) seeded.set(secret.name, localValueFor(secret.name, localValues, secret)!);
+  for (const name of stack.functions.flatMap((fn) => Object.values(fn.environment))) {
+    const value = seeded.has(name) ? undefined : localValueFor(name, localValues);
+    if (value !== undefined) seeded.set(name, value);
+  }
+  for (const [name, value] of seeded) endpoint.putSecret(name, value);
+  return seeded;
 }
 
 export interface InvocationResult {

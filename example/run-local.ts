@@ -7,7 +7,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fingerprint } from './handlers/fingerprint';
-import { invokeFunction, localValueFor, readCloudAssembly, SynthesizedStack } from './local-loop';
+import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from './local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from '../test/support/fake-secrets-manager';
 
 const root = path.join(__dirname, '..');
@@ -36,14 +36,7 @@ async function main(): Promise<number> {
 
 async function runStack(stack: SynthesizedStack, localValues: Record<string, string>, endpoint: FakeSecretsManager): Promise<number> {
   console.log(`== ${stack.stackName}`);
-  const seeded = new Map<string, string>();
-  for (const secret of stack.secrets) seeded.set(secret.name, localValueFor(secret.name, localValues, secret)!);
-  // Secrets the stack imports exist outside it: seed them from the local file too.
-  for (const name of stack.functions.flatMap((fn) => Object.values(fn.environment))) {
-    const value = seeded.has(name) ? undefined : localValueFor(name, localValues);
-    if (value !== undefined) seeded.set(name, value);
-  }
-  for (const [name, value] of seeded) endpoint.putSecret(name, value);
+  const seeded = seedSecrets(endpoint, stack, localValues);
   // The example never sets this one: it keeps the placeholder CloudFormation generated.
   const unset = stack.secrets.find((secret) => secret.name.endsWith('/webhook-signing-key'))!;
 

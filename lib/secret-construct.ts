@@ -460,11 +460,11 @@ class ImportedAppSecret extends AppSecretBase {
 }
 
 function buildGrantArn(stack: Stack, secretName: string): string {
+  if (Token.isUnresolved(secretName)) {
+    return stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  }
   const partition = Token.isUnresolved(stack.region) ? undefined : RegionInfo.get(stack.region).partition;
-  if (Token.isUnresolved(secretName) || Token.isUnresolved(stack.account) || partition === undefined) {
-    if (Token.isUnresolved(secretName)) {
-      return stack.formatArn({ service: 'secretsmanager', resource: 'secret', resourceName: `${secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-    }
+  if (Token.isUnresolved(stack.account) || partition === undefined) {
     // CDK sizes every tokenized ARN at 150 characters when it decides to split a role's policy;
     // one Fn::Sub keeps the template small, and a literal ARN (below) is sized exactly.
     return Fn.sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}:secret:${secretName}-??????`);

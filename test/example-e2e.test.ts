@@ -9,7 +9,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildExampleApp } from '../example/app';
 import { fingerprint } from '../example/handlers/fingerprint';
-import { invokeFunction, localValueFor, readCloudAssembly, SynthesizedStack, TemplateFunction } from '../example/local-loop';
+import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack, TemplateFunction } from '../example/local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from './support/fake-secrets-manager';
 
 const region = 'us-east-1';
@@ -18,7 +18,7 @@ const localValues = { 'stripe-api-key': 'sk_test_e2e_2f9c1a7b55d04e', 'partner-t
 let outdir: string;
 let stack: SynthesizedStack;
 let endpoint: FakeSecretsManager;
-const seeded = new Map<string, string>();
+let seeded: Map<string, string>;
 
 function fn(name: 'Checkout' | 'Reports'): TemplateFunction {
   return stack.functions.find((f) => f.constructPath.startsWith(`${stack.stackName}/${name}/`))!;
@@ -38,9 +38,7 @@ beforeAll(async () => {
   [stack] = readCloudAssembly(outdir);
 
   endpoint = await startFakeSecretsManager({ region });
-  for (const secret of stack.secrets) seeded.set(secret.name, localValueFor(secret.name, localValues, secret)!);
-  seeded.set('legacy/dev/partner-token', localValues['partner-token']);
-  for (const [name, value] of seeded) endpoint.putSecret(name, value);
+  seeded = seedSecrets(endpoint, stack, localValues);
 }, 120_000);
 
 afterAll(async () => {
