@@ -86,14 +86,27 @@ export function generatedValue(secret: TemplateSecret): string {
   return JSON.stringify({ ...JSON.parse(generate.SecretStringTemplate), [generate.GenerateStringKey]: random });
 }
 
+/** The logical name a physical secret name ends with (`Shop-dev/dev/stripe-api-key` -> `stripe-api-key`). */
+function logicalNameOf(physicalName: string): string {
+  return physicalName.split('/').pop()!;
+}
+
 /**
- * The value to seed for a physical secret name: the local file's entry for the name's last
- * segment (its logical name), else what CloudFormation would generate.
+ * The value to seed for a physical secret name: the local file's entry for its logical name, else
+ * what CloudFormation would generate.
  */
 function localValueFor(name: string, localValues: Record<string, string>, secret?: TemplateSecret): string | undefined {
-  const logicalName = name.split('/').pop()!;
+  const logicalName = logicalNameOf(name);
   if (logicalName in localValues) return localValues[logicalName];
   return secret ? generatedValue(secret) : undefined;
+}
+
+/** The seeded secret with this logical name, from what `seedSecrets` returned. */
+export function seededSecret(seeded: Map<string, string>, logicalName: string): { name: string; value: string } | undefined {
+  for (const [name, value] of seeded) {
+    if (logicalNameOf(name) === logicalName) return { name, value };
+  }
+  return undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fingerprint } from './handlers/fingerprint';
-import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from './local-loop';
+import { invokeFunction, readCloudAssembly, seededSecret, seedSecrets, SynthesizedStack } from './local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from '../test/support/fake-secrets-manager';
 
 const root = path.join(__dirname, '..');
@@ -51,12 +51,13 @@ async function runStack(stack: SynthesizedStack, localValues: Record<string, str
       continue;
     }
     for (const [logicalName, got] of Object.entries<string>(outcome.result)) {
-      const name = [...seeded.keys()].find((n) => n.endsWith(`/${logicalName}`));
-      if (!name) {
+      const secret = seededSecret(seeded, logicalName);
+      if (!secret) {
         console.log(`    ${logicalName.padEnd(20)} ${got}`);
         continue;
       }
-      const expected = fingerprint(seeded.get(name)!);
+      const { name } = secret;
+      const expected = fingerprint(secret.value);
       const match = got === expected;
       if (!match) failures++;
       console.log(`    ${logicalName.padEnd(20)} ${name.padEnd(34)} sha256:${got}  ${match ? 'matches the seeded value' : `MISMATCH (seeded sha256:${expected})`}`);

@@ -394,8 +394,7 @@ export class AppSecret extends AppSecretBase {
     this.secretName = props.secretName ?? `${Stack.of(this).stackName}/${this.environment}/${props.name}`;
     validateSecretName(this, props.secretName === undefined ? 'the secret name (<stack name>/<environment>/<name>)' : 'secretName', this.secretName);
     claimSecretName(this, this.secretName);
-    this.envKey = props.envKey ?? secretEnvKey(props.name);
-    validateEnvKey(this, props.envKey === undefined ? `the environment variable key derived from name '${props.name}'` : 'envKey', this.envKey);
+    this.envKey = resolveEnvKey(this, props.name, props.envKey);
     this.encryptionKey = props.encryptionKey;
 
     if (props.generateSecretString && props.secretObjectValue) {
@@ -444,8 +443,7 @@ class ImportedAppSecret extends AppSecretBase {
     this.secretName = props.secretName;
     this.name = props.name ?? props.secretName;
     validateLogicalName(this, props.name === undefined ? 'secretName (used as name)' : 'name', this.name);
-    this.envKey = props.envKey ?? secretEnvKey(this.name);
-    validateEnvKey(this, props.envKey === undefined ? `the environment variable key derived from name '${this.name}'` : 'envKey', this.envKey);
+    this.envKey = resolveEnvKey(this, this.name, props.envKey);
     this.encryptionKey = props.encryptionKey;
     this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'Resource', {
       secretPartialArn: Stack.of(this).formatArn({
@@ -457,6 +455,13 @@ class ImportedAppSecret extends AppSecretBase {
       encryptionKey: props.encryptionKey,
     });
   }
+}
+
+/** The given envKey, or the one derived from the logical name; either way legal for Lambda. */
+function resolveEnvKey(scope: IConstruct, name: string, envKey: string | undefined): string {
+  const key = envKey ?? secretEnvKey(name);
+  validateEnvKey(scope, envKey === undefined ? `the environment variable key derived from name '${name}'` : 'envKey', key);
+  return key;
 }
 
 function buildGrantArn(stack: Stack, secretName: string): string {

@@ -9,7 +9,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { buildExampleApp } from '../example/app';
 import { fingerprint } from '../example/handlers/fingerprint';
-import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack, TemplateFunction } from '../example/local-loop';
+import { invokeFunction, readCloudAssembly, seededSecret, seedSecrets, SynthesizedStack, TemplateFunction } from '../example/local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from './support/fake-secrets-manager';
 
 const region = 'us-east-1';
@@ -25,8 +25,7 @@ function fn(name: 'Checkout' | 'Reports'): TemplateFunction {
 }
 
 function seededValue(logicalName: string): string {
-  const name = [...seeded.keys()].find((n) => n.endsWith(`/${logicalName}`))!;
-  return seeded.get(name)!;
+  return seededSecret(seeded, logicalName)!.value;
 }
 
 beforeAll(async () => {
