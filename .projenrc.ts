@@ -1,7 +1,13 @@
 import { awscdk, javascript } from 'projen';
 
-// aws-cdk-lib and @aws-cdk/integ-tests-alpha are released in lockstep; keep them on one version.
-const CDK_VERSION = '2.245.0';
+// The lowest aws-cdk-lib and constructs users may have (the peer range), proved by the consumer test
+// (test/consumer), which installs the packed tarball into a `cdk init`-shaped app pinned to these.
+// What sets the floor: see PEER_FLOOR_REASON in test/consumer/versions.ts.
+const CDK_PEER_FLOOR = '2.187.0';
+const CONSTRUCTS_PEER_FLOOR = '10.0.0';
+// The version the library is developed, compiled and tested on. aws-cdk-lib and
+// @aws-cdk/integ-tests-alpha are released in lockstep; keep them on one version.
+const CDK_DEV_VERSION = '2.245.0';
 
 const project = new awscdk.AwsCdkConstructLibrary({
   name: 'cdk-app-secrets',
@@ -16,8 +22,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTs: true,
   minNodeVersion: '20.0.0',
 
-  cdkVersion: CDK_VERSION,
-  constructsVersion: '10.5.1',
+  cdkVersion: CDK_PEER_FLOOR,
+  constructsVersion: CONSTRUCTS_PEER_FLOOR,
+  // Peers stay at the floor; development uses the newer versions below.
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~5.9.0',
 
@@ -39,12 +47,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   publishToGo: { moduleName: 'github.com/cdk-app-secrets/cdk-app-secrets-go' },
 
   devDeps: [
+    `aws-cdk-lib@${CDK_DEV_VERSION}`,
     // The runtime loads the SDK lazily; Lambda's Node runtime provides it, so it is never a dependency.
     '@aws-sdk/client-secrets-manager@^3.600.0',
     'aws-cdk@2.1148.1',
     'cdk-nag@^2.36.8',
     'esbuild@^0.25.0',
-    `@aws-cdk/integ-tests-alpha@${CDK_VERSION}-alpha.0`,
+    `@aws-cdk/integ-tests-alpha@${CDK_DEV_VERSION}-alpha.0`,
     '@aws-cdk/integ-runner@^2.196.1',
     '@aws-lambda-powertools/parameters@^2.35.0',
     '@types/aws-lambda',
@@ -59,6 +68,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     },
   },
 
+  // Compiled JavaScript ships without source maps: tsc's output reads as it is, and inline maps
+  // (with inline sources) were 70% of the package's bytes.
+  tsconfig: { compilerOptions: { inlineSourceMap: false, inlineSources: false } },
+  entrypoint: 'build/index.js',
+  // What ships is an allowlist (package.json "files", below), not a .npmignore to keep in step.
+  npmignoreEnabled: false,
+
   gitignore: ['/cdk.out', '/example/cdk.out', '/bench/.work', '.DS_Store'],
 });
 
@@ -66,6 +82,17 @@ const project = new awscdk.AwsCdkConstructLibrary({
 // that the package registry this project installs from does not serve, which makes every lock file
 // fail `npm ci`; 1.12.2 is complete there.
 project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
+
+// Added here, not in devDeps: projen replaces a constructs devDependency with the peer.
+project.addDevDeps('constructs@10.5.1');
+
+// Only what users need ships: compiled JavaScript and declarations, the jsii assembly and the docs.
+// npm adds package.json, README.md and LICENSE by itself.
+project.package.addField('files', ['build/**/*.js', 'build/**/*.d.ts', '.jsii', 'API.md']);
+
+// TypeScript's node10 resolution (cdk init's default: module commonjs, no moduleResolution)
+// ignores "exports"; typesVersions gives it the runtime subpath's types.
+project.package.addField('typesVersions', { '*': { runtime: ['build/runtime/index.d.ts'] } });
 
 // Subpath export for the Node-only runtime, which is compiled by the same build but kept out of the
 // jsii assembly (lib/index.ts never re-exports it).
@@ -85,6 +112,18 @@ for (const dir of ['example', 'bench']) {
 }
 // Handlers import `cdk-app-secrets/runtime` as users do; example/tsconfig.json maps it to the source.
 project.eslint?.file.addOverride('settings.import/resolver.typescript.project', ['./tsconfig.json', './example/tsconfig.json']);
+
+// The consumer test (test/consumer) packs the built package and installs it into cdk-init-shaped
+// apps from the registry: slow and networked, so it runs after the build (`npm run test:consumer`),
+// not in the unit run. Its app template is a user's app, checked by its own tsconfig, not ours.
+project.jest?.addIgnorePattern('/test/consumer/');
+project.tsconfigDev.addExclude('consumer/app/**'); // relative to test/
+project.eslint?.addIgnorePattern('test/consumer/app/');
+project.addTask('test:consumer', {
+  description: 'Pack the built package and install, type-check, synthesize and run it in cdk-init-shaped apps on the peer floor and the newest aws-cdk-lib 2.x',
+  env: { JEST_JUNIT_OUTPUT_NAME: 'consumer-junit.xml' },
+  exec: 'jest test/consumer/ --ci --coverage=false --testPathIgnorePatterns=/node_modules/',
+});
 
 project.addTask('start', {
   description: 'Synthesize the example app and run its bundled handlers locally against a local Secrets Manager endpoint',

@@ -54,12 +54,17 @@ function readStack(outdir: string, templateFile: string): SynthesizedStack {
       return {
         logicalId,
         constructPath: resource.Metadata['aws:cdk:path'],
-        handlerFile: path.join(outdir, resource.Metadata['aws:asset:path'], `${file}.js`),
+        handlerFile: bundledFile(path.join(outdir, resource.Metadata['aws:asset:path'], file)),
         handlerExport,
         environment: resolveEnvironment(resource.Properties.Environment?.Variables ?? {}, resources),
       };
     });
   return { stackName: path.basename(templateFile, '.template.json'), template, secrets, functions };
+}
+
+/** NodejsFunction writes `index.mjs` for ESM bundles and `index.js` otherwise. */
+function bundledFile(base: string): string {
+  return fs.existsSync(`${base}.mjs`) ? `${base}.mjs` : `${base}.js`;
 }
 
 function splitHandler(handler: string): [string, string] {
@@ -138,12 +143,14 @@ export interface InvocationResult {
 
 const RESULT_MARKER = '@@cdk-app-secrets-local-result@@';
 
-/** Loads the bundle as Lambda's Node runtime would and calls its handler once. */
+/** Loads the bundle as Lambda's Node runtime would (import for ESM, require otherwise) and calls its handler once. */
 const INVOKER = `
 const [file, name, event] = process.argv.slice(1);
 const report = (outcome) => process.stdout.write('\\n${RESULT_MARKER}' + JSON.stringify(outcome) + '\\n');
+const load = () => file.endsWith('.mjs') ? import(require('url').pathToFileURL(file).href) : require(file);
 Promise.resolve()
-  .then(() => require(file)[name](JSON.parse(event), { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME }))
+  .then(load)
+  .then((module) => module[name](JSON.parse(event), { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME }))
   .then((result) => report({ ok: true, result }), (e) => report({ ok: false, error: { name: e && e.name, message: e && e.message } }));
 `;
 

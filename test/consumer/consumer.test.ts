@@ -1,0 +1,130 @@
+/*
+ * The package as a new user meets it: packed, installed with plain `npm install` into an app shaped
+ * like `cdk init`'s output (its tsconfig, its cdk.json feature flags), once on the lowest
+ * aws-cdk-lib and constructs the peer range allows and once on the newest 2.x, then type-checked
+ * without skipLibCheck, synthesized with the CDK CLI, and each bundled handler from cdk.out run
+ * against a local Secrets Manager endpoint with its template's environment.
+ *
+ * Needs the built package (`npm run compile`) and the npm registry; run with `npm run test:consumer`.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { createHash } from 'crypto';
+import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from '../../example/local-loop';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packTarball, peerFloor, runInApp } from './consumer-app';
+import { pasteSnippets, readmeSnippets } from './readme-snippets';
+
+const region = 'us-east-1';
+const apiKeyValue = 'ak_consumer_7f2c9b1e44';
+const fingerprint = (value: string): string => createHash('sha256').update(value).digest('hex').slice(0, 16);
+/** What the CDK CLI and esbuild print for a warning. */
+const WARNING = /\[Warning at|\[WARNING\]|▲/;
+
+describe('the README', () => {
+  test('states the peer ranges package.json declares', () => {
+    const peers = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8')).peerDependencies;
+    const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain(`Peer dependencies: \`aws-cdk-lib\` ${peers['aws-cdk-lib']} and \`constructs\` ${peers.constructs}`);
+  });
+});
+
+describe('the packed tarball', () => {
+  const files = packedFiles();
+
+  test('ships compiled JavaScript, declarations, the jsii assembly and the docs', () => {
+    expect(files).toEqual(expect.arrayContaining(['build/index.js', 'build/index.d.ts', 'build/runtime/index.js', 'build/runtime/index.d.ts', '.jsii', 'API.md', 'README.md', 'LICENSE', 'package.json']));
+  });
+
+  test('ships no sources, tests, benchmarks, example, CI files or build products of npm start', () => {
+    const unwanted = files.filter((f) => /\.ts$/.test(f) && !f.endsWith('.d.ts') || /^(lib|test|bench|example|\.ci|cdk\.out|dist|coverage)\//.test(f) || /^(cdk\.json|tsconfig.*\.json|\.projenrc\.ts)$/.test(f));
+    expect(unwanted).toEqual([]);
+  });
+
+  test('ships no source maps, inline or separate', () => {
+    expect(files.filter((f) => f.endsWith('.map'))).toEqual([]);
+    const inline = files.filter((f) => f.endsWith('.js')).filter((f) => fs.readFileSync(path.join(__dirname, '../..', f), 'utf8').includes('sourceMappingURL'));
+    expect(inline).toEqual([]);
+  });
+
+  test('main, types and exports point at files that ship', () => {
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
+    const targets = [pkg.main, pkg.types, pkg.exports['.'].default, pkg.exports['.'].types, pkg.exports['./runtime'].default,
+      pkg.exports['./runtime'].types, ...pkg.typesVersions['*'].runtime].map((p: string) => p.replace(/^\.\//, ''));
+    expect(targets.filter((t: string) => !files.includes(t))).toEqual([]);
+  });
+});
+
+const versionSets: ConsumerVersions[] = [peerFloor(), newestOnRegistry()];
+
+describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constructs $constructs ($label)', (versions) => {
+  let appDir: string;
+  let synth: { status: number | null; output: string };
+  let stacks: SynthesizedStack[];
+  let endpoint: FakeSecretsManager;
+  let seeded: Map<string, string>;
+  let pastedSnippets: number[];
+  const snippets = readmeSnippets(path.join(__dirname, '../../README.md'));
+
+  beforeAll(async () => {
+    appDir = createConsumerApp(versions, packTarball());
+    pastedSnippets = pasteSnippets(appDir, snippets);
+    synth = runInApp(appDir, 'cdk', ['synth', '--quiet']);
+    stacks = synth.status === 0 ? readCloudAssembly(path.join(appDir, 'cdk.out')) : [];
+    endpoint = await startFakeSecretsManager({ region });
+    seeded = new Map();
+    for (const stack of stacks) {
+      for (const [name, value] of seedSecrets(endpoint, stack, { 'api-key': apiKeyValue })) seeded.set(name, value);
+    }
+  }, 900_000);
+
+  afterAll(async () => {
+    await endpoint?.close();
+    if (appDir) fs.rmSync(appDir, { recursive: true, force: true });
+  });
+
+  test('installs without the AWS SDK: Lambda provides it', () => {
+    expect(fs.existsSync(path.join(appDir, 'node_modules', '@aws-sdk', 'client-secrets-manager'))).toBe(false);
+  });
+
+  if (versions.extraDependencies) {
+    test('takes every TypeScript snippet of the README', () => {
+      expect(pastedSnippets).toEqual(snippets.map((s) => s.line));
+    });
+  }
+
+  test('type-checks with cdk init\'s tsconfig (node10 resolution, no skipLibCheck)', () => {
+    const tsconfig = JSON.parse(fs.readFileSync(path.join(appDir, 'tsconfig.json'), 'utf8'));
+    expect(tsconfig.compilerOptions.skipLibCheck).toBeUndefined();
+    expect(runInApp(appDir, 'tsc', ['--noEmit'])).toEqual({ status: 0, output: '' });
+  }, 300_000);
+
+  test.each([
+    ['node16', ['--module', 'node16', '--moduleResolution', 'node16']],
+    ['nodenext', ['--module', 'nodenext', '--moduleResolution', 'nodenext']],
+    ['bundler', ['--module', 'esnext', '--moduleResolution', 'bundler']],
+  ])('type-checks with %s module resolution', (_resolution, flags) => {
+    expect(runInApp(appDir, 'tsc', ['--noEmit', ...flags])).toEqual({ status: 0, output: '' });
+  }, 300_000);
+
+  test('synthesizes with the CDK CLI, with no warning from CDK or esbuild', () => {
+    expect(synth).toMatchObject({ status: 0 });
+    expect(synth.output).not.toMatch(WARNING);
+    expect(stacks.map((s) => s.stackName)).toEqual(expect.arrayContaining(['ConsumerSecrets', 'ConsumerApi']));
+  });
+
+  test('each bundled handler (NODEJS_LATEST default, 22.x, 20.x, ESM) reads its secrets with the SDK that Lambda provides', async () => {
+    const functions = stacks.find((s) => s.stackName === 'ConsumerApi')!.functions;
+    expect(functions.map((f) => f.constructPath.split('/')[1]).sort()).toEqual(['ReadDefaults', 'ReadEsm', 'ReadNode20', 'ReadNode22']);
+    expect(functions.find((f) => f.constructPath.includes('/ReadEsm/'))!.handlerFile).toMatch(/\.mjs$/);
+    const db = JSON.parse([...seeded].find(([name]) => name.endsWith('/db-credentials'))![1]);
+    for (const fn of functions) {
+      const outcome = await invokeFunction(fn, { endpoint: endpoint.endpoint, region });
+      console.log(`${fn.constructPath}: ${JSON.stringify(outcome.result ?? outcome.error)}`);
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.result).toEqual({ 'api-key': fingerprint(apiKeyValue), 'db-user': 'app', 'db-password': fingerprint(db.password) });
+      expect(outcome.output).not.toContain(apiKeyValue);
+      expect(outcome.output).not.toContain(db.password);
+    }
+  }, 120_000);
+});
