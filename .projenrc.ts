@@ -75,7 +75,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // What ships is an allowlist (package.json "files", below), not a .npmignore to keep in step.
   npmignoreEnabled: false,
 
-  gitignore: ['/cdk.out', '/example/cdk.out', '/bench/.work', '.DS_Store'],
+  // jsii-pacmak writes a .npmignore when there is none; "files" decides what ships.
+  gitignore: ['/.npmignore', '/cdk.out', '/example/cdk.out', '/bench/.work', '.DS_Store'],
 });
 
 // unrs-resolver (used by jest 30 and the eslint TypeScript resolver) 1.13 lists platform binaries
@@ -89,6 +90,12 @@ project.addDevDeps('constructs@10.5.1');
 // Only what users need ships: compiled JavaScript and declarations, the jsii assembly and the docs.
 // npm adds package.json, README.md and LICENSE by itself.
 project.package.addField('files', ['build/**/*.js', 'build/**/*.d.ts', '.jsii', 'API.md']);
+
+// `npm run build` packages the npm tarball only: Maven Central, NuGet and PyPI toolchains are not
+// reachable from every machine (nor from CI). `npm run package-all` builds every jsii target.
+const packageTask = project.tasks.tryFind('package')!;
+packageTask.reset();
+packageTask.spawn(project.tasks.tryFind('package:js')!);
 
 // TypeScript's node10 resolution (cdk init's default: module commonjs, no moduleResolution)
 // ignores "exports"; typesVersions gives it the runtime subpath's types.

@@ -7,13 +7,13 @@
  *
  * Needs the built package (`npm run compile`) and the npm registry; run with `npm run test:consumer`.
  */
+import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { createHash } from 'crypto';
-import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from '../../example/local-loop';
-import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packTarball, peerFloor, runInApp } from './consumer-app';
 import { pasteSnippets, readmeSnippets } from './readme-snippets';
+import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from '../../example/local-loop';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 
 const region = 'us-east-1';
 const apiKeyValue = 'ak_consumer_7f2c9b1e44';
