@@ -1,9 +1,14 @@
 import { awscdk, javascript } from 'projen';
 
 // The lowest aws-cdk-lib and constructs users may have (the peer range), proved by the consumer test
-// (test/consumer), which installs the packed tarball into a `cdk init`-shaped app pinned to these.
-// What sets the floor: see PEER_FLOOR_REASON in test/consumer/versions.ts.
-const CDK_PEER_FLOOR = '2.187.0';
+// (test/consumer), which installs the packed tarball into a `cdk init`-shaped app pinned to these,
+// type-checks it without skipLibCheck, synthesizes it and runs its bundled handlers.
+// What sets the floor: `Annotations.addWarningV2` (2.93.0), which every synth warning of the
+// construct uses so that users can acknowledge it by id. Compiled against aws-cdk-lib 2.92.0 the
+// construct sources fail on it alone; 2.80.0 also lacks `RotationScheduleOptions.rotateImmediatelyOnUpdate`,
+// 2.50.0 `Grant.combine()`, 2.0.0 `PolicyStatement.copy()` and `conditions` in `Grant.addToPrincipal`.
+// constructs: nothing beyond 10.0.0 (Construct, node.addValidation, node.addMetadata).
+const CDK_PEER_FLOOR = '2.93.0';
 const CONSTRUCTS_PEER_FLOOR = '10.0.0';
 // The version the library is developed, compiled and tested on. aws-cdk-lib and
 // @aws-cdk/integ-tests-alpha are released in lockstep; keep them on one version.

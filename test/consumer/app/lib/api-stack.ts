@@ -14,12 +14,15 @@ export class ApiStack extends cdk.Stack {
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
     const entry = path.join(__dirname, '../lambda/read.ts');
+    // Runtimes by name, so that the app compiles on the peer floor too, which predates
+    // Runtime.NODEJS_20_X and NODEJS_22_X; NodejsFunction bundles for them as for the constants.
+    const nodejs = (name: string) => new lambda.Runtime(name, lambda.RuntimeFamily.NODEJS);
     const functions = [
-      // Every bundling option left at its default: with cdk init's feature flags the runtime is
-      // NODEJS_LATEST, for which NodejsFunction marks no module external.
+      // Every option left at its default: with cdk init's feature flags the runtime is NODEJS_LATEST
+      // (on aws-cdk-lib versions that have it), for which NodejsFunction marks no module external.
       new NodejsFunction(this, 'ReadDefaults', { entry }),
-      new NodejsFunction(this, 'ReadNode22', { entry, runtime: lambda.Runtime.NODEJS_22_X }),
-      new NodejsFunction(this, 'ReadNode20', { entry, runtime: lambda.Runtime.NODEJS_20_X }),
+      new NodejsFunction(this, 'ReadNode22', { entry, runtime: nodejs('nodejs22.x') }),
+      new NodejsFunction(this, 'ReadNode20', { entry, runtime: nodejs('nodejs20.x') }),
       new NodejsFunction(this, 'ReadEsm', { entry, bundling: { format: OutputFormat.ESM } }),
     ];
     for (const fn of functions) {
