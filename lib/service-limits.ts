@@ -53,8 +53,7 @@ export function validateEnvironmentSize(fn: lambda.Function, secretKeyCount: num
   ];
 }
 
-/** Roles AppSecret granted to, per app, checked once at synth after CDK has split their policies. */
-const rolesByRoot = new WeakMap<IConstruct, Set<iam.IRole>>();
+const checkedRoles = new WeakSet<iam.IRole>();
 
 /**
  * Checks, at synth and after CDK's policy splitting (an aspect), that every policy of the role as
@@ -62,16 +61,9 @@ const rolesByRoot = new WeakMap<IConstruct, Set<iam.IRole>>();
  * count other inline policies of the role, so its split can still produce policies IAM refuses.
  */
 export function checkRolePolicySizesAtSynth(principal: iam.IPrincipal): void {
-  if (!isRole(principal)) return;
-  const root = principal.node.root;
-  let roles = rolesByRoot.get(root);
-  if (!roles) {
-    const set = new Set<iam.IRole>();
-    roles = set;
-    rolesByRoot.set(root, set);
-    root.node.addValidation({ validate: () => [...set].flatMap(rolePolicyErrors) });
-  }
-  roles.add(principal);
+  if (!isRole(principal) || checkedRoles.has(principal)) return;
+  checkedRoles.add(principal);
+  principal.node.addValidation({ validate: () => rolePolicyErrors(principal) });
 }
 
 function isRole(principal: iam.IPrincipal): principal is iam.IRole {
