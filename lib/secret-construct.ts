@@ -179,8 +179,12 @@ export interface AppSecretImportProps {
  * It extends `secretsmanager.Secret`, as aws-cdk-lib's own `rds.DatabaseSecret` does, rather than
  * implementing `ISecret` member by member: members that newer aws-cdk-lib versions add to
  * `ISecret` are inherited, so the published `.d.ts` keeps type-checking for users on any
- * aws-cdk-lib in the peer range, with or without `skipLibCheck`. (The secret's resource is
- * therefore this construct's `Resource` child; its logical ID is `<id>` plus a hash.)
+ * aws-cdk-lib in the peer range, with or without `skipLibCheck`.
+ *
+ * The secret's `AWS::SecretsManager::Secret` is therefore this construct's `Resource` child (path
+ * `<id>/Resource`, logical ID `<id>` plus a hash). Earlier, unreleased versions nested it one level
+ * deeper (`<id>/Resource/Resource`); its logical ID is not pinned to the old one, since nothing
+ * was released with it and pinning would make every template carry an override.
  *
  * @example
  * const key = new AppSecret(this, 'StripeKey', { name: 'stripe-api-key', environment: 'prod' });

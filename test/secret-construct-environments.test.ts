@@ -96,6 +96,16 @@ describe('a function in another account', () => {
     expect(JSON.stringify(template.findResources('AWS::KMS::Key'))).toContain(`arn:aws:iam::${OTHER_ACCOUNT}:role/api-function`);
   });
 
+  test('fails synth when the secret\'s stack has no region, since the other account needs the ARN', () => {
+    const stack = newStack(new App(), 'Shop', { account: ACCOUNT });
+    const secret = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', encryptionKey: new kms.Key(stack, 'Cmk') });
+    const role = iam.Role.fromRoleArn(stack, 'Role', `arn:aws:iam::${OTHER_ACCOUNT}:role/api-function`);
+    expect(() => secret.grantRead(newFunction(stack, 'Fn', { role }))).toThrow(
+      `AppSecret 'Shop/Key': grantRead was called for account ${OTHER_ACCOUNT}, but stack 'Shop' has no region, and a reader in another account needs the secret's ARN. ` +
+      "Fix: give stack 'Shop' an env with account and region",
+    );
+  });
+
   test('warns when the secret\'s stack has no account, so synth cannot tell another account from its own', () => {
     const stack = newStack();
     new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(new iam.AccountPrincipal(OTHER_ACCOUNT));
