@@ -1,14 +1,10 @@
-import * as path from 'path';
 import { App, CfnParameter, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AppSecret } from '../lib';
 import { PLACEHOLDER_MARKER_KEY } from '../lib/env-contract';
-import { deployedPolicySize, functionEnvironment, newFunction, newStack, policyStatements } from './support/synth';
+import { functionEnvironment, newFunction, newStack, policyStatements } from './support/synth';
 
 function secretNames(stack: Stack): string[] {
   return Object.values(Template.fromStack(stack).findResources('AWS::SecretsManager::Secret'))
