@@ -42,3 +42,30 @@ export const ENV_KEY_PATTERN = /^[a-zA-Z][a-zA-Z0-9_]+$/;
 export function isValidEnvKey(key: string): boolean {
   return ENV_KEY_PATTERN.test(key);
 }
+
+/**
+ * What a `*_SECRET_NAME` variable holds, and how a reader finds the secret from it.
+ *
+ * - A secret name (`Shop/prod/stripe-api-key`) when the function reads the secret in its own
+ *   account and region. Secret names cannot contain `:`.
+ * - A partial ARN, `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>` (no random
+ *   suffix), when the function runs in another region or account than the copy it reads: the
+ *   secret's own ARN, or for a replica in the function's region the ARN in that region.
+ *   `GetSecretValue` takes it as `SecretId`; the client must be for `<region>`.
+ */
+export const SECRET_ARN_PREFIX = 'arn:';
+
+/** The region to read a secret id from: the ARN's region, or undefined for a plain name (own region). */
+export function secretIdRegion(secretId: string): string | undefined {
+  if (!secretId.startsWith(SECRET_ARN_PREFIX)) return undefined;
+  const region = secretId.split(':')[3];
+  return region ? region : undefined;
+}
+
+/** The partial ARN that AppSecret writes for a reader in another region or account. */
+export function partialSecretArn(partition: string, region: string, account: string, secretName: string): string {
+  return `${SECRET_ARN_PREFIX}${partition}:secretsmanager:${region}:${account}:secret:${secretName}`;
+}
+
+/** The context key AppSecret reads its deployment environment from when the prop is not set. */
+export const ENVIRONMENT_CONTEXT_KEY = 'cdk-app-secrets:environment';

@@ -1,1 +1,2 @@
 export * from './secret-construct';
+export { SecretEnvironmentGuard } from './guards';

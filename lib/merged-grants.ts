@@ -1,25 +1,33 @@
 import { Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { checkRolePolicySizesAtSynth } from './service-limits';
 
 /*
- * CDK adds one statement per grant and spills a role's policy into overflow managed policies after
- * a few dozen of them. A function that reads many secrets would hit IAM's size limits, so every
- * grant of one kind to one principal goes into a single statement, which collects the resources.
+ * CDK adds one statement per grant, and each repeats the actions. Grants of one kind to one
+ * principal are folded into shared statements that collect the resources instead.
+ *
+ * A shared statement must not grow without bound: when a role's policy passes 10,000 characters
+ * (CDK's count), CDK moves whole statements into overflow managed policies of up to 6,000, and a
+ * statement bigger than that breaks IAM's 6,144 per managed policy at deploy time. So each shared
+ * statement is closed at STATEMENT_BUDGET characters, measured both as CDK counts (150 per
+ * tokenized ARN) and as deployed (the caller's bound on each ARN's real length), and three of them
+ * fit into one managed policy. service-limits.ts checks the result as deployed at synth.
  */
 
 interface MergedStatement {
   readonly statement: iam.PolicyStatement;
   readonly added: iam.AddToPrincipalPolicyResult;
+  size: number;
 }
 
 const statementsByPrincipal = new WeakMap<iam.IPrincipal, Map<string, MergedStatement>>();
 
-/**
- * CDK sizes each tokenized ARN at 150 characters and moves whole statements into overflow managed
- * policies of at most 6,000 of them. A statement of more tokenized ARNs would be moved whole and
- * break IAM's 6,144-character limit for managed policies at deploy time.
- */
-const MAX_TOKENIZED_RESOURCES_PER_STATEMENT = 35;
+/** Characters per shared statement; below CDK's 2,000 for merging statements, a third of its 6,000 per managed policy. */
+const STATEMENT_BUDGET = 1_950;
+/** What CDK assumes for a tokenized ARN unless the context below says otherwise. */
+const DEFAULT_ARN_SIZE_ESTIMATE = 150;
+const ARN_SIZE_ESTIMATE_CONTEXT_KEY = '@aws-cdk/aws-iam.arnSizeEstimate';
 
 export interface MergedGrantOptions {
   /** Grants with the same key to the same principal share one statement. */
@@ -27,6 +35,8 @@ export interface MergedGrantOptions {
   readonly actions: string[];
   readonly resourceArns: string[];
   readonly conditions?: Record<string, Record<string, unknown>>;
+  /** Upper bound on each resource's length as deployed (same order as resourceArns); needed for tokenized ARNs. */
+  readonly resourceSizes?: number[];
 }
 
 /**
@@ -36,7 +46,7 @@ export interface MergedGrantOptions {
  */
 export function grantMerged(grantee: iam.IGrantable, options: MergedGrantOptions): iam.Grant {
   return iam.Grant.addToPrincipal({
-    grantee: { grantPrincipal: new MergingPrincipal(grantee.grantPrincipal, options.mergeKey) },
+    grantee: { grantPrincipal: new MergingPrincipal(grantee.grantPrincipal, options.mergeKey, options.resourceSizes ?? []) },
     actions: options.actions,
     resourceArns: options.resourceArns,
     conditions: options.conditions,
@@ -49,7 +59,7 @@ class MergingPrincipal implements iam.IPrincipal {
   public readonly policyFragment: iam.PrincipalPolicyFragment;
   public readonly principalAccount?: string;
 
-  constructor(private readonly target: iam.IPrincipal, private readonly mergeKey: string) {
+  constructor(private readonly target: iam.IPrincipal, private readonly mergeKey: string, private readonly resourceSizes: number[]) {
     this.assumeRoleAction = target.assumeRoleAction;
     this.policyFragment = target.policyFragment;
     this.principalAccount = target.principalAccount;
@@ -64,19 +74,41 @@ class MergingPrincipal implements iam.IPrincipal {
     if (!statements) {
       statements = new Map();
       statementsByPrincipal.set(this.target, statements);
+      checkRolePolicySizesAtSynth(this.target);
     }
-    const tokenized = statement.resources.some((arn) => Token.isUnresolved(arn));
-    const mergeKey = tokenized ? `${this.mergeKey}|tokenized` : this.mergeKey;
-    const merged = statements.get(mergeKey);
-    if (!merged || (tokenized && merged.statement.resources.length >= MAX_TOKENIZED_RESOURCES_PER_STATEMENT)) {
+    const merged = statements.get(this.mergeKey);
+    const newResources = statement.resources.filter((arn) => !merged?.statement.resources.includes(arn));
+    const added = this.resourcesSize(newResources, statement.resources);
+    if (!merged || merged.size + added > STATEMENT_BUDGET) {
       // A copy, so that the first Grant keeps describing only what its own call granted.
       const shared = statement.copy();
-      const added = this.target.addToPrincipalPolicy(shared);
-      if (added.statementAdded) statements.set(mergeKey, { statement: shared, added });
-      return added;
+      const result = this.target.addToPrincipalPolicy(shared);
+      if (result.statementAdded) statements.set(this.mergeKey, { statement: shared, added: result, size: statementOverhead(shared) + added });
+      return result;
     }
-    const newResources = statement.resources.filter((arn) => !merged.statement.resources.includes(arn));
     if (newResources.length > 0) merged.statement.addResources(...newResources);
+    merged.size += added;
     return merged.added;
   }
+
+  /** The larger of CDK's count and the deployed bound, for these resources of the statement. */
+  private resourcesSize(resources: string[], all: string[]): number {
+    const estimate = this.arnSizeEstimate();
+    return resources.reduce((sum, arn) => {
+      const bound = this.resourceSizes[all.indexOf(arn)] ?? (Token.isUnresolved(arn) ? estimate : arn.length);
+      return sum + Math.max(Token.isUnresolved(arn) ? estimate : arn.length, bound) + 3;
+    }, 0);
+  }
+
+  private arnSizeEstimate(): number {
+    const fromContext = Construct.isConstruct(this.target) ? this.target.node.tryGetContext(ARN_SIZE_ESTIMATE_CONTEXT_KEY) : undefined;
+    return typeof fromContext === 'number' ? fromContext : DEFAULT_ARN_SIZE_ESTIMATE;
+  }
+}
+
+/** A statement's characters besides its resources: braces, Effect, Action, Condition, the Resource key. */
+function statementOverhead(statement: iam.PolicyStatement): number {
+  const json = statement.toStatementJson();
+  delete json.Resource;
+  return JSON.stringify(json).length + '"Resource":[],'.length;
 }

@@ -1,4 +1,4 @@
-import { Annotations, Token } from 'aws-cdk-lib';
+import { Annotations, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { isValidEnvKey } from './env-contract';
 
@@ -6,8 +6,23 @@ import { isValidEnvKey } from './env-contract';
  * Every synth-time error names the construct path, the property, the rule it broke and the fix,
  * so that nothing reaches CloudFormation that would fail there later.
  */
-export function invalidProp(scope: IConstruct, property: string, problem: string, fix: string): Error {
-  return new Error(`AppSecret '${scope.node.path}': ${property} ${problem}. Fix: ${fix}`);
+export function invalidProp(scope: Where, property: string, problem: string, fix: string): Error {
+  return new Error(`AppSecret '${pathOf(scope)}': ${property} ${problem}. Fix: ${fix}`);
+}
+
+/**
+ * A construct, or the path a construct is about to get: AppSecret validates its props before it
+ * calls `super()` (it extends `secretsmanager.Secret`), when there is no `this` yet.
+ */
+export type Where = IConstruct | string;
+
+export function pathOf(scope: Where): string {
+  return typeof scope === 'string' ? scope : scope.node.path;
+}
+
+/** The path a construct with this id will get under scope. */
+export function childPath(scope: IConstruct, id: string): string {
+  return scope.node.path ? `${scope.node.path}/${id}` : id;
 }
 
 /** Characters Secrets Manager allows in a secret name. */
@@ -16,7 +31,7 @@ const SECRET_NAME_CHARS = /^[A-Za-z0-9/_+=.@-]+$/;
 const LOOKS_LIKE_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
 export const MAX_SECRET_NAME_LENGTH = 512;
 
-export function validateSecretName(scope: IConstruct, property: string, secretName: string): void {
+export function validateSecretName(scope: Where, property: string, secretName: string): void {
   if (Token.isUnresolved(secretName)) return;
   if (secretName.length < 1 || secretName.length > MAX_SECRET_NAME_LENGTH) {
     throw invalidProp(scope, property, `'${secretName}' is ${secretName.length} characters long, but Secrets Manager names are 1 to ${MAX_SECRET_NAME_LENGTH} characters`,
@@ -26,6 +41,10 @@ export function validateSecretName(scope: IConstruct, property: string, secretNa
     throw invalidProp(scope, property, `'${secretName}' contains characters Secrets Manager does not allow (only A-Z a-z 0-9 / _ + = . @ - are allowed)`,
       'remove or replace the other characters');
   }
+}
+
+export function warnIfNameLooksLikeArnSuffix(scope: IConstruct, property: string, secretName: string): void {
+  if (Token.isUnresolved(secretName)) return;
   if (LOOKS_LIKE_ARN_SUFFIX.test(secretName)) {
     Annotations.of(scope).addWarningV2('cdk-app-secrets:name-looks-like-arn-suffix',
       `${property} '${secretName}' ends with '-' and six characters, which partial-ARN lookups mistake for the random suffix Secrets Manager appends; rename it (for example replace the last '-' with '_') unless you only ever look it up by full name or ARN.`);
@@ -35,7 +54,7 @@ export function validateSecretName(scope: IConstruct, property: string, secretNa
 /** Environment names become one segment of the secret name, so no `/`. */
 const ENVIRONMENT_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_+=.@-]{0,63}$/;
 
-export function validateEnvironment(scope: IConstruct, property: string, environment: string): void {
+export function validateEnvironment(scope: Where, property: string, environment: string): void {
   if (Token.isUnresolved(environment)) return;
   if (!ENVIRONMENT_PATTERN.test(environment)) {
     throw invalidProp(scope, property, `'${environment}' is not a valid environment name (1 to 64 of A-Z a-z 0-9 _ + = . @ -, starting with a letter or digit, no '/')`,
@@ -46,7 +65,7 @@ export function validateEnvironment(scope: IConstruct, property: string, environ
 /** Logical names become the last segments of the secret name and the source of the env var key. */
 const LOGICAL_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9/_+=.@-]{0,255}$/;
 
-export function validateLogicalName(scope: IConstruct, property: string, name: string): void {
+export function validateLogicalName(scope: Where, property: string, name: string): void {
   if (Token.isUnresolved(name)) {
     throw invalidProp(scope, property, 'is an unresolved token, but the environment variable key is derived from it at synth time',
       'use a literal name (to adopt a name known only at deploy time, pass it as secretName and keep name literal)');
@@ -66,12 +85,34 @@ export const LAMBDA_RESERVED_ENV_KEYS: ReadonlySet<string> = new Set([
   'AWS_LAMBDA_RUNTIME_API', 'LAMBDA_TASK_ROOT', 'LAMBDA_RUNTIME_DIR',
 ]);
 
-export function validateEnvKey(scope: IConstruct, property: string, key: string): void {
+export function validateEnvKey(scope: Where, property: string, key: string): void {
   if (!isValidEnvKey(key)) {
     throw invalidProp(scope, property, `'${key}' is not a legal Lambda environment variable key (it must match [a-zA-Z][a-zA-Z0-9_]+)`,
       property === 'envKey' ? 'choose a key that matches' : 'set envKey to a legal key, or rename the secret so it starts with a letter');
   }
   if (LAMBDA_RESERVED_ENV_KEYS.has(key)) {
     throw invalidProp(scope, property, `'${key}' is reserved by Lambda`, 'choose another key');
+  }
+}
+
+/** Dynamic references CloudFormation resolves only in a short list of properties, not SecretString. */
+const SSM_SECURE_REFERENCE = '{{resolve:ssm-secure:';
+
+export function validateSecretObjectValue(scope: Where, stack: Stack, values: { [key: string]: SecretValue }): void {
+  const keys = Object.keys(values);
+  if (keys.length === 0) {
+    throw invalidProp(scope, 'secretObjectValue', 'is empty', 'give it at least one key, or leave it out to get a placeholder');
+  }
+  for (const key of keys) {
+    const value = values[key].unsafeUnwrap();
+    if (!Token.isUnresolved(value)) {
+      throw invalidProp(scope, `secretObjectValue.${key}`, 'is plain text, which would be written into the CloudFormation template',
+        'use a value resolved at deploy time (SecretValue.cfnParameter of a NoEcho parameter, SecretValue.secretsManager, SecretValue.resourceAttribute), or leave the key out and set it after deploy');
+    }
+    // Resolving a dynamic reference yields only the reference text, never the value it stands for.
+    if (JSON.stringify(stack.resolve(value)).includes(SSM_SECURE_REFERENCE)) {
+      throw invalidProp(scope, `secretObjectValue.${key}`, "is an SSM SecureString reference (SecretValue.ssmSecure), which CloudFormation does not resolve in a secret's SecretString: the deploy would fail",
+        'use SecretValue.cfnParameter of a NoEcho parameter, SecretValue.secretsManager, or SecretValue.resourceAttribute; or leave the key out and set it after deploy with put-secret-value');
+    }
   }
 }

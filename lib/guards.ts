@@ -1,0 +1,127 @@
+import { Annotations, IAspect, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { IConstruct } from 'constructs';
+import { PLACEHOLDER_MARKER_KEY } from './env-contract';
+import { invalidProp } from './validation';
+
+/** Dynamic references whose resolved value CloudFormation would write into a function's configuration. */
+const SECRET_REFERENCES: ReadonlyArray<[string, string]> = [
+  ['{{resolve:secretsmanager:', 'a Secrets Manager dynamic reference'],
+  ['{{resolve:ssm-secure:', 'an SSM SecureString dynamic reference'],
+];
+
+const allowedScopes = new WeakSet<IConstruct>();
+const guardedFunctions = new WeakSet<lambda.CfnFunction>();
+
+/**
+ * Fails synth when a Lambda function's environment holds a Secrets Manager or SSM SecureString
+ * dynamic reference (`{{resolve:secretsmanager:...}}`, e.g. from
+ * `fn.addEnvironment('KEY', secret.secretValue.unsafeUnwrap())`): CloudFormation resolves it and
+ * stores the secret value in the function's configuration, readable by anyone who may call
+ * `lambda:GetFunctionConfiguration`.
+ *
+ * On by default for every function `AppSecret.grantRead` wires. For all functions of an app:
+ * `Aspects.of(app).add(new SecretEnvironmentGuard())`. To allow it for one function (or every
+ * function in a scope): `SecretEnvironmentGuard.allow(fn)`.
+ */
+export class SecretEnvironmentGuard implements IAspect {
+  /**
+   * Turns the guard off for a function, or for every function under a scope (a stack, ...).
+   *
+   * @param scope the function (or the `CfnFunction`, or any construct above functions)
+   */
+  public static allow(scope: IConstruct): void {
+    allowedScopes.add(scope);
+  }
+
+  /**
+   * Guards the function behind this construct, if it is a `CfnFunction`.
+   */
+  public visit(node: IConstruct): void {
+    if (node instanceof lambda.CfnFunction) guardFunction(node);
+  }
+}
+
+/** Adds the check to one function, once, unless it or a scope above it is allowed. */
+export function guardFunction(cfn: lambda.CfnFunction): void {
+  if (guardedFunctions.has(cfn)) return;
+  guardedFunctions.add(cfn);
+  cfn.node.addValidation({ validate: () => secretReferenceErrors(cfn) });
+}
+
+function secretReferenceErrors(cfn: lambda.CfnFunction): string[] {
+  if (cfn.node.scopes.some((scope) => allowedScopes.has(scope))) return [];
+  const fn = cfn.node.scope ?? cfn;
+  const environment = Stack.of(cfn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
+  const errors: string[] = [];
+  for (const [key, value] of Object.entries(environment?.variables ?? {})) {
+    const json = JSON.stringify(value);
+    const found = SECRET_REFERENCES.find(([marker]) => json.includes(marker));
+    if (!found) continue;
+    // The reference names the secret, not its value; the message still repeats neither.
+    errors.push(`AppSecret guard: function '${fn.node.path}' environment.${key} holds ${found[1]}, which CloudFormation resolves into the ` +
+      "function's configuration, where anyone who may read the function sees the secret value. Fix: grant the secret instead " +
+      `(appSecret.grantRead(fn) writes its name) and read it at run time with getSecrets; if this is intended, call SecretEnvironmentGuard.allow(fn) for '${fn.node.path}'.`);
+  }
+  return errors;
+}
+
+/** What the secret holds when it is created, as far as the structured-value checks need to know. */
+export interface InitialValue {
+  /** JSON keys of the initial value, or undefined when it is not a JSON object. */
+  readonly keys?: string[];
+  /** Whether it is AppSecret's placeholder. */
+  readonly placeholder: boolean;
+}
+
+export const PLACEHOLDER_KEYS = [PLACEHOLDER_MARKER_KEY, 'random'];
+
+/** The generateSecretString that gives a database user's secret the keys rotation and rds need. */
+const STRUCTURED_FIX = "generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true } " +
+  '(and secret.attach(database) to add engine, host and port), or rds.DatabaseSecret for a database user';
+
+/**
+ * A dynamic reference to a JSON key the initial value lacks fails the first deploy, e.g. a
+ * database created with `rds.Credentials.fromSecret(appSecret)` finds no password.
+ */
+export function checkJsonKey(secret: IConstruct, value: InitialValue, key: string): void {
+  if (!value.placeholder || key === '' || PLACEHOLDER_KEYS.includes(key)) return;
+  throw invalidProp(secret, 'generateSecretString', `is not set, so the secret starts as the placeholder, which has no JSON key '${key}'; ` +
+    `a dynamic reference to it (secretValueFromJson('${key}'), rds.Credentials.fromSecret) fails the first deploy`,
+  `give the secret its keys from the start: ${STRUCTURED_FIX}`);
+}
+
+/** Hosted rotation functions read username and password from the secret; without them the first rotation fails. */
+export function checkHostedRotation(secret: IConstruct, value: InitialValue, options: secretsmanager.RotationScheduleOptions): void {
+  if (!options.hostedRotation) return;
+  const missing = ['username', 'password'].filter((key) => !value.keys?.includes(key));
+  if (missing.length === 0) return;
+  const problem = value.placeholder
+    ? 'is not set, so the secret starts as the placeholder'
+    : value.keys ? `gives the keys ${value.keys.join(', ')}` : 'gives a plain string, not JSON';
+  const error = invalidProp(secret, 'generateSecretString', `${problem}, but a hosted rotation needs the JSON keys username and password (missing: ${missing.join(', ')}); ` +
+    'the first rotation would fail', `give the secret its keys from the start: ${STRUCTURED_FIX}`);
+  if (options.rotateImmediatelyOnUpdate === false) {
+    // The value can still be set by hand before the first scheduled rotation.
+    Annotations.of(secret).addWarningV2('cdk-app-secrets:rotation-needs-structured-value', `${error.message} (or set the value by hand before the first rotation)`);
+    return;
+  }
+  throw error;
+}
+
+/** The initial value's JSON keys, from generateSecretString or secretObjectValue. */
+export function initialValue(props: {
+  readonly generateSecretString?: secretsmanager.SecretStringGenerator;
+  readonly secretObjectValue?: { [key: string]: unknown };
+}): InitialValue {
+  if (props.secretObjectValue) return { keys: Object.keys(props.secretObjectValue), placeholder: false };
+  const generate = props.generateSecretString;
+  if (!generate) return { keys: PLACEHOLDER_KEYS, placeholder: true };
+  if (generate.secretStringTemplate === undefined || generate.generateStringKey === undefined) return { placeholder: false };
+  try {
+    return { keys: [...Object.keys(JSON.parse(generate.secretStringTemplate)), generate.generateStringKey], placeholder: false };
+  } catch {
+    return { placeholder: false };
+  }
+}

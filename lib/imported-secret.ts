@@ -1,0 +1,71 @@
+import { ArnFormat, Resource, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { secretEnvKey } from './env-contract';
+import type { AppSecretImportProps, IAppSecret } from './secret-construct';
+import { validateEnvKey, validateLogicalName, validateSecretName, warnIfNameLooksLikeArnSuffix, Where } from './validation';
+import { grantReadAndWire } from './wiring';
+
+/**
+ * aws-cdk-lib's abstract `SecretBase`, which every secret class of aws-cdk-lib extends (also the
+ * one `Secret.fromSecretAttributes` returns), but which it does not export: it is the class in
+ * `secretsmanager.Secret`'s chain that extends `Resource` directly (decorators may wrap `Secret`).
+ * Its instances are typed as the `ISecret` of whatever aws-cdk-lib the user has, so members newer
+ * versions add to `ISecret` are inherited, never re-declared here.
+ */
+const SecretBase = findSecretBase() as abstract new (scope: Construct, id: string) => secretsmanager.ISecret;
+
+function findSecretBase(): unknown {
+  let cls: unknown = secretsmanager.Secret;
+  while (cls && Object.getPrototypeOf(cls) !== Resource) cls = Object.getPrototypeOf(cls);
+  if (!cls) throw new Error('cdk-app-secrets: aws-cdk-lib has no SecretBase class under secretsmanager.Secret');
+  return cls;
+}
+
+/** A secret created outside this app, wired and granted like an AppSecret. */
+export class ImportedAppSecret extends SecretBase implements IAppSecret {
+  public readonly name: string;
+  public readonly envKey: string;
+  public readonly secretName: string;
+  public readonly secretArn: string;
+  public readonly encryptionKey?: kms.IKey;
+  protected readonly autoCreatePolicy = false;
+
+  /** A partial ARN has no full ARN; CDK then grants on `<partial arn>-??????`. */
+  public get secretFullArn(): string | undefined {
+    return undefined;
+  }
+
+  constructor(scope: Construct, id: string, props: AppSecretImportProps) {
+    super(scope, id);
+    validateSecretName(this, 'secretName', props.secretName);
+    warnIfNameLooksLikeArnSuffix(this, 'secretName', props.secretName);
+    this.secretName = props.secretName;
+    this.name = props.name ?? props.secretName;
+    validateLogicalName(this, props.name === undefined ? 'secretName (used as name)' : 'name', this.name);
+    this.envKey = resolveEnvKey(this, this.name, props.envKey);
+    this.encryptionKey = props.encryptionKey;
+    this.secretArn = Stack.of(this).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: props.secretName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+  }
+
+  /**
+   * Grants read access and wires Lambda functions exactly like `AppSecret.grantRead`.
+   */
+  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    return grantReadAndWire(this, grantee, versionStages, { cdkGrantRead: (g, stages) => super.grantRead(g, stages) });
+  }
+}
+
+/** The given envKey, or the one derived from the logical name; either way legal for Lambda. */
+export function resolveEnvKey(scope: Where, name: string, envKey: string | undefined): string {
+  const key = envKey ?? secretEnvKey(name);
+  validateEnvKey(scope, envKey === undefined ? `the environment variable key derived from name '${name}'` : 'envKey', key);
+  return key;
+}

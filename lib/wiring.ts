@@ -1,0 +1,252 @@
+import { Annotations, ArnFormat, CfnResource, Fn, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import { partialSecretArn } from './env-contract';
+import { guardFunction } from './guards';
+import { grantMerged } from './merged-grants';
+import { resolvedEnvironment, validateEnvironmentSize } from './service-limits';
+import { invalidProp } from './validation';
+
+/** What wiring needs to know about a secret, created here or imported. */
+export interface WiredSecret extends Construct {
+  readonly secretName: string;
+  readonly envKey: string;
+  readonly encryptionKey?: kms.IKey;
+}
+
+export interface WiringOptions {
+  /** Replicas of a secret created here: a reader in a replica's region reads the replica. */
+  readonly replicaRegions?: secretsmanager.ReplicaRegion[];
+  /** The secret's resource, that readers in other stacks must deploy after. */
+  readonly resource?: CfnResource;
+  /** CDK's own grantRead, for principals that need the secret's resource policy. */
+  readonly cdkGrantRead: (grantee: iam.IGrantable, versionStages?: string[]) => iam.Grant;
+}
+
+/** Per function: which secret wrote which key, and the value it wrote. */
+interface WiredKey {
+  readonly secret: WiredSecret;
+  readonly value: string;
+}
+const keysByFunction = new WeakMap<lambda.Function, Map<string, WiredKey>>();
+
+/** Where a copy of the secret is read from, as the grant and the environment variable need it. */
+interface ReadLocation {
+  readonly crossAccount: boolean;
+  /** The region read from, when it is not the secret's own (a replica). */
+  readonly replica?: secretsmanager.ReplicaRegion;
+  /** Whether the reader needs the ARN (another region or account), not just the name. */
+  readonly byArn: boolean;
+}
+
+/**
+ * `grantRead` for AppSecret and imported AppSecrets: least-privilege grant plus, for a Lambda
+ * function (or the function behind an alias, version or singleton), the environment variable.
+ */
+export function grantReadAndWire(secret: WiredSecret, grantee: iam.IGrantable, versionStages: string[] | undefined,
+  options: WiringOptions): iam.Grant {
+  const fn = functionBehind(secret, grantee);
+  const location = readLocation(secret, grantee, fn, options);
+  const grant = location.crossAccount
+    ? options.cdkGrantRead(grantee, versionStages)
+    : grantSameAccount(secret, grantee, versionStages, location, options.cdkGrantRead);
+  if (fn) wireInto(secret, fn, envValue(secret, location));
+  dependOnSecret(fn ?? grantee, options.resource);
+  return grant;
+}
+
+/** The `lambda.Function` whose environment AppSecret can write, if any; says so when there is none. */
+function functionBehind(secret: WiredSecret, grantee: iam.IGrantable): lambda.Function | undefined {
+  if (grantee instanceof lambda.Function) return grantee;
+  // SingletonFunction keeps its one function private; it is a lambda.Function all the same.
+  if (grantee instanceof lambda.SingletonFunction) {
+    const inner: unknown = (grantee as unknown as { lambdaFunction?: unknown }).lambdaFunction;
+    if (inner instanceof lambda.Function) return inner;
+  }
+  // Versions and aliases (fn.currentVersion, lambda.Alias) run the function they qualify.
+  if (grantee instanceof lambda.QualifiedFunctionBase) return functionBehind(secret, grantee.lambda);
+  if (grantee instanceof lambda.FunctionBase) {
+    Annotations.of(secret).addWarningV2('cdk-app-secrets:function-not-wired',
+      `grantRead gave '${grantee.node.path}' read access, but it is a Lambda function defined outside this app (or of a kind AppSecret cannot change), ` +
+      `so no environment variable was written and the handler will not find '${secret.envKey}'. Fix: set ${secret.envKey}=${secret.secretName} ` +
+      'in that function\'s environment where it is defined, or call grantRead with the lambda.Function itself.');
+  }
+  return undefined;
+}
+
+function readLocation(secret: WiredSecret, grantee: iam.IGrantable, fn: lambda.Function | undefined, options: WiringOptions): ReadLocation {
+  const stack = Stack.of(secret);
+  const principalAccount = grantee.grantPrincipal.principalAccount;
+  const readerStack = fn ? Stack.of(fn) : Construct.isConstruct(grantee) ? Stack.of(grantee) : undefined;
+  const account = principalAccount !== undefined ? Token.compareStrings(principalAccount, stack.account) : TokenComparison.SAME;
+  const crossAccount = account === TokenComparison.DIFFERENT;
+  if (crossAccount && !secret.encryptionKey) {
+    throw invalidProp(secret, 'encryptionKey', `is not set, but grantRead was called for account ${principalAccount}, and the AWS managed key cannot be used from another account`,
+      'set encryptionKey to a customer-managed kms.Key, whose key policy CDK extends to the other account');
+  }
+  if (account === TokenComparison.ONE_UNRESOLVED && !Token.isUnresolved(principalAccount)) {
+    Annotations.of(secret).addWarningV2('cdk-app-secrets:cross-account-undecidable',
+      `grantRead was called for account ${principalAccount}, but stack '${stack.node.path}' has no account, so synth cannot tell whether that is another account. ` +
+      'It is granted as the same account (identity policy only); from another account the read would be denied' +
+      (secret.encryptionKey ? '' : ', and the AWS managed key cannot be used from another account at all') +
+      `. Fix: give stack '${stack.node.path}' an env with its account` + (secret.encryptionKey ? '.' : ', and set encryptionKey to a customer-managed kms.Key.'));
+  }
+  const readerRegion = readerStack?.region;
+  const region = readerRegion !== undefined ? Token.compareStrings(readerRegion, stack.region) : TokenComparison.SAME;
+  if (fn && region === TokenComparison.ONE_UNRESOLVED && Token.isUnresolved(stack.region)) {
+    Annotations.of(secret).addWarningV2('cdk-app-secrets:region-undecidable',
+      `function '${fn.node.path}' is in region ${readerRegion}, but stack '${stack.node.path}' has no region, so synth cannot tell whether the secret is in another region; ` +
+      `the function gets the bare name and finds the secret only in its own region. Fix: give stack '${stack.node.path}' an env with account and region.`);
+  }
+  // A copy in the reader's region: read the replica there (same account; across accounts, the primary,
+  // whose resource and key policies the grant extends).
+  const replica = !crossAccount && region === TokenComparison.DIFFERENT
+    ? options.replicaRegions?.find((r) => r.region === readerRegion)
+    : undefined;
+  // The ARN works from anywhere; a name only in the secret's own account and region. A literal ARN
+  // needs the secret stack's account and region; where they are tokens, both sides share one environment.
+  const knownEnvironment = !Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region);
+  const readerElsewhere = crossAccount || region !== TokenComparison.SAME ||
+    (readerStack !== undefined && Token.compareStrings(readerStack.account, stack.account) !== TokenComparison.SAME);
+  if (crossAccount && !knownEnvironment) {
+    throw invalidProp(secret, 'grantRead', `was called for account ${principalAccount}, but stack '${stack.node.path}' has no region, and a reader in another account needs the secret's ARN`,
+      `give stack '${stack.node.path}' an env with account and region`);
+  }
+  return { crossAccount, replica, byArn: fn !== undefined && knownEnvironment && readerElsewhere };
+}
+
+/** The name, or for a reader in another region or account the (partial) ARN it must read. */
+function envValue(secret: WiredSecret, location: ReadLocation): string {
+  if (!location.byArn) return secret.secretName;
+  const stack = Stack.of(secret);
+  const region = location.replica?.region ?? stack.region;
+  return partialSecretArn(partitionOf(region), region, stack.account, secret.secretName);
+}
+
+function partitionOf(region: string): string {
+  return RegionInfo.get(region).partition ?? 'aws';
+}
+
+function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionStages: string[] | undefined, location: ReadLocation,
+  cdkGrantRead: WiringOptions['cdkGrantRead']): iam.Grant {
+  const stack = Stack.of(secret);
+  const readRegion = location.replica?.region ?? stack.region;
+  const arn = memoizedGrantArn(secret, readRegion);
+  const read = grantMerged(grantee, {
+    mergeKey: `secretsmanager-read:${(versionStages ?? []).join(',')}`,
+    actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+    resourceArns: [arn.arn],
+    resourceSizes: [arn.deployedLength],
+    conditions: versionStages
+      ? { 'ForAnyValue:StringEquals': { 'secretsmanager:VersionStage': versionStages } }
+      : undefined,
+  });
+  if (!read.success) {
+    // Principals without an identity policy (service or account principals) are granted
+    // through the secret's resource policy instead.
+    return location.replica ? read : cdkGrantRead(grantee, versionStages);
+  }
+
+  // BatchGetSecretValue takes no resource scoping, so it can only be granted on '*'. It returns
+  // only the secrets the caller may also GetSecretValue, so it widens nothing on its own.
+  let grant = read.combine(grantMerged(grantee, {
+    mergeKey: 'secretsmanager-batch',
+    actions: ['secretsmanager:BatchGetSecretValue'],
+    resourceArns: ['*'],
+  }));
+
+  // A replica is encrypted with its own key (or the region's AWS managed key).
+  const key = location.replica ? location.replica.encryptionKey : secret.encryptionKey;
+  if (key) {
+    const viaService = `secretsmanager.${readRegion}.amazonaws.com`;
+    grant = grant.combine(grantMerged(grantee, {
+      mergeKey: `kms-decrypt:${viaService}`,
+      actions: ['kms:Decrypt'],
+      resourceArns: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': viaService } },
+    }));
+  }
+  return grant;
+}
+
+/**
+ * The ARN that IAM matches for this secret in `region`: its name plus the six-character suffix
+ * Secrets Manager appends. Built from the literal name, so a function in another stack needs no
+ * import, with an upper bound on its length as deployed for the policy size budget.
+ */
+const grantArns = new WeakMap<WiredSecret, Map<string, { arn: string; deployedLength: number }>>();
+
+/** One token per secret and region, so that a second grant of the same secret adds nothing. */
+function memoizedGrantArn(secret: WiredSecret, region: string): { arn: string; deployedLength: number } {
+  let arns = grantArns.get(secret);
+  if (!arns) grantArns.set(secret, arns = new Map());
+  let arn = arns.get(region);
+  if (!arn) arns.set(region, arn = grantArn(Stack.of(secret), region, secret.secretName));
+  return arn;
+}
+
+function grantArn(stack: Stack, region: string, secretName: string): { arn: string; deployedLength: number } {
+  const suffix = `:secret:${secretName}-??????`;
+  // Longest real values: partition aws-us-gov, region ap-southeast-5, a 12-digit account.
+  const deployedLength = `arn:aws-us-gov:secretsmanager:ap-southeast-5:123456789012${suffix}`.length;
+  if (Token.isUnresolved(secretName)) {
+    // A name known only at deploy time can be up to 512 characters long.
+    const arn = stack.formatArn({ service: 'secretsmanager', region, resource: 'secret', resourceName: `${secretName}-??????`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return { arn, deployedLength: deployedLength + 512 };
+  }
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(region)) {
+    // One Fn::Sub keeps the template small; a literal ARN (below) is sized exactly.
+    return { arn: Fn.sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}${suffix}`), deployedLength };
+  }
+  const arn = `arn:${partitionOf(region)}:secretsmanager:${region}:${stack.account}${suffix}`;
+  return { arn, deployedLength: arn.length };
+}
+
+function wireInto(secret: WiredSecret, fn: lambda.Function, value: string): void {
+  let keys = keysByFunction.get(fn);
+  if (!keys) {
+    const wired = new Map<string, WiredKey>();
+    keys = wired;
+    keysByFunction.set(fn, wired);
+    fn.node.addValidation({ validate: () => [...validateEnvironmentSize(fn, wired.size), ...overwrittenKeys(fn, wired)] });
+    guardFunction(fn.node.defaultChild as lambda.CfnFunction);
+  }
+  const holder = keys.get(secret.envKey);
+  if (holder && holder.secret.secretName !== secret.secretName) {
+    throw invalidProp(secret, 'envKey',
+      `'${secret.envKey}' is already used on function '${fn.node.path}' by secret '${holder.secret.node.path}' (${holder.secret.secretName})`,
+      `set a different envKey on one of the two secrets, e.g. envKey: '${secret.envKey.replace(/_SECRET_NAME$/, '')}_2_SECRET_NAME'`);
+  }
+  if (!holder && secret.envKey in resolvedEnvironment(fn)) {
+    // The user's own value may be a secret: it is named by where it came from, never shown.
+    throw invalidProp(secret, 'envKey',
+      `'${secret.envKey}' is already set on function '${fn.node.path}' by the function itself (its environment prop or an earlier addEnvironment), and grantRead would replace it with this secret's name`,
+      'choose another envKey for this secret, or rename the function\'s own variable');
+  }
+  keys.set(secret.envKey, { secret, value });
+  fn.addEnvironment(secret.envKey, value);
+}
+
+/** Keys a later `fn.addEnvironment` replaced after grantRead wrote them. */
+function overwrittenKeys(fn: lambda.Function, keys: Map<string, WiredKey>): string[] {
+  const variables = resolvedEnvironment(fn);
+  const stack = Stack.of(fn);
+  return [...keys].filter(([key, { value }]) => JSON.stringify(variables[key]) !== JSON.stringify(stack.resolve(value)))
+    .map(([key, { secret }]) => `AppSecret '${secret.node.path}': envKey '${key}' on function '${fn.node.path}' was written by grantRead with this secret's name, ` +
+      `then replaced by a later addEnvironment('${key}', ...) on the function, so the handler would read something else. ` +
+      'Fix: remove that addEnvironment call, or give this secret another envKey.');
+}
+
+/**
+ * The environment variable is a literal, so CDK sees no reference from the reader's stack to the
+ * secret's: without this, the reader's stack could deploy before the secret exists.
+ */
+function dependOnSecret(reader: iam.IGrantable | lambda.Function, resource: CfnResource | undefined): void {
+  if (!resource || !Construct.isConstruct(reader)) return;
+  if (Stack.of(reader) === Stack.of(resource)) return;
+  reader.node.addDependency(resource);
+}

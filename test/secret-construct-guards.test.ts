@@ -1,0 +1,198 @@
+/*
+ * Silent mistakes AppSecret turns into synth-time errors and warnings (issue 9, items 7 to 10),
+ * and the forward-compatible class design.
+ */
+import { App, Aspects, CfnResource, Duration, SecretValue, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AppSecret, SecretEnvironmentGuard } from '../lib';
+import { functionEnvironment, newFunction, newStack, policyStatements } from './support/synth';
+
+describe('grantees that are Lambda functions but not lambda.Function', () => {
+  test('a SingletonFunction gets the variable on its one function', () => {
+    const stack = newStack();
+    const singleton = new lambda.SingletonFunction(stack, 'Singleton', {
+      uuid: 'f7d4f730-4ee1-11e8-9c2d-fa7ae01bbebc',
+      runtime: lambda.Runtime.NODEJS_20_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(singleton);
+    expect(functionEnvironment(stack, 'SingletonLambda')).toEqual({ K_SECRET_NAME: 'Shop/prod/k' });
+  });
+
+  test.each([
+    ['fn.currentVersion', (fn: lambda.Function) => fn.currentVersion],
+    ['a lambda.Alias', (fn: lambda.Function) => new lambda.Alias(fn, 'Live', { aliasName: 'live', version: fn.currentVersion })],
+  ])('%s gets the variable on the function it runs', (_, qualify) => {
+    const stack = newStack();
+    const fn = newFunction(stack);
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(qualify(fn));
+    expect(functionEnvironment(stack)).toEqual({ K_SECRET_NAME: 'Shop/prod/k' });
+    expect(policyStatements(stack)).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] }));
+  });
+
+  test('an imported function gets the grant and a warning that no variable could be written', () => {
+    const stack = newStack();
+    const imported = lambda.Function.fromFunctionAttributes(stack, 'Imported', {
+      functionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:legacy',
+      role: newFunction(stack, 'Other').role,
+    });
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(imported);
+    Annotations.fromStack(stack).hasWarning('/Shop/Key', Match.stringLikeRegexp(
+      "grantRead gave 'Shop/Imported' read access, but it is a Lambda function defined outside this app.*no environment variable was written.*Fix: set K_SECRET_NAME=Shop/prod/k in that function's environment",
+    ));
+  });
+});
+
+describe('overwrites', () => {
+  test('an envKey the function already sets fails synth, naming both origins but neither value', () => {
+    const stack = newStack();
+    const fn = newFunction(stack, 'Fn', { environment: { STRIPE: 'sk_live_do_not_print' } });
+    const secret = new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod', envKey: 'STRIPE' });
+    let message = '';
+    try {
+      secret.grantRead(fn);
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toBe("AppSecret 'Shop/Key': envKey 'STRIPE' is already set on function 'Shop/Fn' by the function itself (its environment prop or an earlier addEnvironment), " +
+      "and grantRead would replace it with this secret's name. Fix: choose another envKey for this secret, or rename the function's own variable");
+    expect(message).not.toContain('sk_live');
+  });
+
+  test('an addEnvironment with the same key after grantRead fails synth, naming both origins but neither value', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const fn = newFunction(stack);
+    new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' }).grantRead(fn);
+    fn.addEnvironment('STRIPE_API_KEY_SECRET_NAME', 'sk_live_do_not_print');
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(
+      "AppSecret 'Shop/Key': envKey 'STRIPE_API_KEY_SECRET_NAME' on function 'Shop/Fn' was written by grantRead with this secret's name, " +
+      "then replaced by a later addEnvironment('STRIPE_API_KEY_SECRET_NAME', ...) on the function",
+    );
+    expect(message).not.toContain('sk_live');
+  });
+});
+
+describe('secret values in Lambda environments', () => {
+  const leak = (stack: Stack, fn: lambda.Function) => {
+    const other = new AppSecret(stack, 'Other', { name: 'other', environment: 'prod' });
+    fn.addEnvironment('OTHER_VALUE', other.secretValue.unsafeUnwrap());
+  };
+
+  test('fail synth for a function AppSecret wires, with the fix', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const fn = newFunction(stack);
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(fn);
+    leak(stack, fn);
+    expect(() => app.synth()).toThrow(
+      "AppSecret guard: function 'Shop/Fn' environment.OTHER_VALUE holds a Secrets Manager dynamic reference, which CloudFormation resolves into the function's configuration, " +
+      'where anyone who may read the function sees the secret value. Fix: grant the secret instead (appSecret.grantRead(fn) writes its name) and read it at run time with getSecrets; ' +
+      "if this is intended, call SecretEnvironmentGuard.allow(fn) for 'Shop/Fn'.",
+    );
+  });
+
+  test('fail synth for any function of the app with the guard added in one line', () => {
+    const app = new App();
+    const stack = newStack(app);
+    Aspects.of(app).add(new SecretEnvironmentGuard());
+    const fn = newFunction(stack, 'Plain');
+    fn.addEnvironment('DB_PASSWORD', SecretValue.ssmSecure('/db/password').unsafeUnwrap());
+    expect(() => app.synth()).toThrow("function 'Shop/Plain' environment.DB_PASSWORD holds an SSM SecureString dynamic reference");
+  });
+
+  test('are left alone in functions AppSecret does not wire, without the app-wide guard', () => {
+    const app = new App();
+    const stack = newStack(app);
+    leak(stack, newFunction(stack));
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('are allowed for one function that opts out', () => {
+    const app = new App();
+    const stack = newStack(app);
+    Aspects.of(app).add(new SecretEnvironmentGuard());
+    const fn = newFunction(stack);
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(fn);
+    leak(stack, fn);
+    SecretEnvironmentGuard.allow(fn);
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('the placeholder where a structured value is required', () => {
+  test('a hosted rotation of the placeholder fails synth with the generateSecretString that fixes it', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' });
+    expect(() => secret.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.mysqlSingleUser(), automaticallyAfter: Duration.days(30) })).toThrow(
+      "AppSecret 'Shop/Db': generateSecretString is not set, so the secret starts as the placeholder, but a hosted rotation needs the JSON keys username and password " +
+      '(missing: username, password); the first rotation would fail. Fix: give the secret its keys from the start: ' +
+      "generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true }",
+    );
+  });
+
+  test('a hosted rotation of a generated plain string fails synth too', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod', generateSecretString: { passwordLength: 32 } });
+    expect(() => secret.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser() }))
+      .toThrow("AppSecret 'Shop/Db': generateSecretString gives a plain string, not JSON, but a hosted rotation needs the JSON keys username and password");
+  });
+
+  test('rds.Credentials.fromSecret of the placeholder fails synth, since the database would find no password', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' });
+    expect(() => rds.Credentials.fromSecret(secret)).toThrow(
+      "AppSecret 'Shop/Db': generateSecretString is not set, so the secret starts as the placeholder, which has no JSON key 'username'; " +
+      "a dynamic reference to it (secretValueFromJson('username'), rds.Credentials.fromSecret) fails the first deploy. Fix: give the secret its keys from the start",
+    );
+  });
+
+  test('rds.Credentials.fromSecret of a structured AppSecret gives a database its credentials', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', {
+      name: 'db',
+      environment: 'prod',
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true },
+    });
+    const credentials = rds.Credentials.fromSecret(secret);
+    new CfnResource(stack, 'Database', { type: 'Custom::Database', properties: { MasterUserPassword: credentials.password } });
+    const [, database] = Object.entries(Template.fromStack(stack).findResources('Custom::Database'))[0];
+    expect(JSON.stringify(database.Properties.MasterUserPassword)).toContain(':SecretString:password::}}');
+  });
+});
+
+describe('forward compatibility', () => {
+  /** Property names our own classes declare between the class and aws-cdk-lib's secret classes. */
+  function ownMembers(prototype: object): string[] {
+    const names: string[] = [];
+    for (let p = prototype; p && !/^(SecretBase|Secret|Resource|Construct)$/.test(p.constructor.name); p = Object.getPrototypeOf(p)) {
+      names.push(...Object.getOwnPropertyNames(p));
+    }
+    return names;
+  }
+
+  test('AppSecret is a secretsmanager.Secret, like rds.DatabaseSecret', () => {
+    expect(new AppSecret(newStack(), 'Key', { name: 'k', environment: 'prod' })).toBeInstanceOf(secretsmanager.Secret);
+  });
+
+  test('neither AppSecret nor an imported AppSecret re-declares ISecret members it only passes through', () => {
+    const stack = newStack();
+    const created = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' });
+    const imported = AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'legacy/k' });
+    const passThrough = ['secretRef', 'cfnDynamicReferenceKey', 'secretValue', 'secretArn', 'grantWrite', 'attach', 'denyAccountRootDelete', 'addToResourcePolicy', 'env', 'stack'];
+    for (const secret of [created, imported]) {
+      expect(ownMembers(Object.getPrototypeOf(secret)).filter((m) => passThrough.includes(m))).toEqual([]);
+    }
+    expect(imported.secretRef).toEqual({ secretId: expect.any(String) });
+  });
+});

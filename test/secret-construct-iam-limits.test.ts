@@ -1,0 +1,84 @@
+/*
+ * IAM's limits on the policies of one role, measured on the template as deployed (issue 9, item 6):
+ * 10,240 characters of inline policy per role, 6,144 per managed policy, 10 managed policies.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { AppSecret } from '../lib';
+import { newFunction, newStack, rolePolicies } from './support/synth';
+
+const ENV = { account: '123456789012', region: 'eu-central-1' };
+/** A stack name and environment as users write them. */
+const STACK = 'CheckoutServiceProductionStack';
+
+/** `arn:aws:secretsmanager:eu-central-1:123456789012:secret:<stack>/production/<name>-??????`, about `arnLength` long. */
+function secretName(i: number, arnLength: number): string {
+  const prefix = `integration-partner-${String(i).padStart(3, '0')}-`;
+  const fixed = 'arn:aws:secretsmanager:eu-central-1:123456789012:secret:'.length + `${STACK}/production/`.length + '-??????'.length;
+  return prefix + 'c'.repeat(Math.max(1, arnLength - fixed - prefix.length));
+}
+
+/**
+ * `secrets` secrets granted to functions that share one role, each function reading as many as
+ * its 4 KB environment holds.
+ */
+function sharedRole(app: App, options: { secrets: number; arnLength: number; env?: typeof ENV }): Stack {
+  const stack = newStack(app, STACK, options.env);
+  const role = new iam.Role(stack, 'SharedRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+  role.addManagedPolicy(iam.ManagedPolicy.fromAwsManagedPolicyName('service-role/AWSLambdaBasicExecutionRole'));
+  const perFunction = Math.floor(3_000 / options.arnLength);
+  const functions = Array.from({ length: Math.ceil(options.secrets / perFunction) }, (_, i) => newFunction(stack, `Fn${i}`, { role }));
+  for (let i = 0; i < options.secrets; i++) {
+    const secret = new AppSecret(stack, `S${i}`, { name: secretName(i, options.arnLength), environment: 'production', nameOutput: false });
+    // Each function reads some of the secrets; together they read all of them.
+    secret.grantRead(functions[Math.floor(i / perFunction)]);
+  }
+  return stack;
+}
+
+function expectWithinIamLimits(stack: Stack, secrets: number): void {
+  const policies = rolePolicies(stack, 'SharedRole');
+  expect(policies.inline.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(10_240);
+  for (const size of policies.managed) expect(size).toBeLessThanOrEqual(6_144);
+  expect(policies.managed.length + policies.managedArns).toBeLessThanOrEqual(10);
+  expect(new Set(policies.resources.filter((r) => r.includes(':secret:'))).size).toBe(secrets);
+}
+
+describe('the policies of one role as deployed', () => {
+  test.each([73, 150, 300])('stay within IAM\'s limits with %i secrets of 130-character ARNs on functions sharing a role, in a stack with account and region', (secrets) => {
+    const app = new App();
+    const stack = sharedRole(app, { secrets, arnLength: 130, env: ENV });
+    app.synth();
+    expectWithinIamLimits(stack, secrets);
+  });
+
+  test.each([73, 150, 300])('stay within IAM\'s limits with %i secrets of 130-character ARNs on functions sharing a role, in an environment-agnostic stack', (secrets) => {
+    const app = new App();
+    const stack = sharedRole(app, { secrets, arnLength: 130 });
+    app.synth();
+    expectWithinIamLimits(stack, secrets);
+  });
+
+  test('fail synth naming the managed-policy count and the fix when one role is granted more secrets than IAM allows', () => {
+    const app = new App();
+    sharedRole(app, { secrets: 600, arnLength: 130, env: ENV });
+    expect(() => app.synth()).toThrow(
+      /AppSecret: role 'CheckoutServiceProductionStack\/SharedRole' has 1\d managed policies attached \(\d+ of them overflow policies CDK created for its grants\), over IAM's default limit of 10 per role\. Fix: grant fewer secrets to this role/,
+    );
+  });
+
+  test('fail synth naming the size limit and the context that fixes it when CDK undersizes tokenized ARNs longer than 150 characters', () => {
+    const app = new App();
+    sharedRole(app, { secrets: 150, arnLength: 185 });
+    expect(() => app.synth()).toThrow(
+      /AppSecret: managed policy '[^']+' of role 'CheckoutServiceProductionStack\/SharedRole' is \d+ characters as deployed, over IAM's limit of 6144 per managed policy\. Fix: .*set the context "@aws-cdk\/aws-iam\.arnSizeEstimate": 194 in cdk\.json/,
+    );
+  });
+
+  test('stay within IAM\'s limits with tokenized ARNs longer than 150 characters once the ARN size estimate is set as the error says', () => {
+    const app = new App({ context: { '@aws-cdk/aws-iam.arnSizeEstimate': 194 } });
+    const stack = sharedRole(app, { secrets: 150, arnLength: 185 });
+    app.synth();
+    expectWithinIamLimits(stack, 150);
+  });
+});

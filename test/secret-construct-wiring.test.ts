@@ -1,0 +1,258 @@
+/*
+ * grantRead: the environment variable it writes and the least-privilege grant.
+ */
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import { AppSecret } from '../lib';
+import { deployedPolicySize, functionEnvironment, newFunction, newStack, policyStatements } from './support/synth';
+
+describe('environment variable wiring', () => {
+  test('grantRead on a Lambda function adds the physical name under the derived key', () => {
+    const stack = newStack();
+    const fn = newFunction(stack);
+    new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' }).grantRead(fn);
+    expect(functionEnvironment(stack)).toEqual({ STRIPE_API_KEY_SECRET_NAME: 'Shop/prod/stripe-api-key' });
+  });
+
+  test('grantRead on a NodejsFunction wires it the same way', () => {
+    const stack = newStack();
+    const fn = new nodejs.NodejsFunction(stack, 'Fn', {
+      entry: path.join(__dirname, 'fixtures', 'noop-handler.ts'),
+      runtime: lambda.Runtime.NODEJS_20_X,
+    });
+    new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' }).grantRead(fn);
+    expect(functionEnvironment(stack)).toMatchObject({ STRIPE_API_KEY_SECRET_NAME: 'Shop/prod/stripe-api-key' });
+  });
+
+  test.each([
+    ['stripe-api-key', 'STRIPE_API_KEY_SECRET_NAME'],
+    ['stripeApiKey', 'STRIPE_API_KEY_SECRET_NAME'],
+    ['db/credentials', 'DB_CREDENTIALS_SECRET_NAME'],
+    ['oauth2.client_secret', 'OAUTH2_CLIENT_SECRET_SECRET_NAME'],
+    ['a', 'A_SECRET_NAME'],
+  ])('derives the key for %s as %s', (name, key) => {
+    expect(AppSecret.envKeyFor(name)).toBe(key);
+    expect(new AppSecret(newStack(), 'Key', { name, environment: 'prod' }).envKey).toBe(key);
+  });
+
+  test('uses envKey instead of the derived key when given', () => {
+    const stack = newStack();
+    new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod', envKey: 'STRIPE' }).grantRead(newFunction(stack));
+    expect(functionEnvironment(stack)).toEqual({ STRIPE: 'Shop/prod/stripe-api-key' });
+  });
+
+  test('refuses an envKey Lambda would not accept', () => {
+    const stack = newStack();
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', envKey: 'STRIPE-KEY' })).toThrow(
+      "AppSecret 'Shop/Key': envKey 'STRIPE-KEY' is not a legal Lambda environment variable key (it must match [a-zA-Z][a-zA-Z0-9_]+). Fix: choose a key that matches",
+    );
+  });
+
+  test('refuses an envKey that Lambda reserves', () => {
+    const stack = newStack();
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', envKey: 'AWS_REGION' })).toThrow(
+      "AppSecret 'Shop/Key': envKey 'AWS_REGION' is reserved by Lambda. Fix: choose another key",
+    );
+  });
+
+  test('fails synth when two secrets map to the same key on one function', () => {
+    const stack = newStack();
+    const fn = newFunction(stack);
+    new AppSecret(stack, 'Dashes', { name: 'db-password', environment: 'prod' }).grantRead(fn);
+    const underscores = new AppSecret(stack, 'Underscores', { name: 'db_password', environment: 'prod' });
+    expect(() => underscores.grantRead(fn)).toThrow(
+      "AppSecret 'Shop/Underscores': envKey 'DB_PASSWORD_SECRET_NAME' is already used on function 'Shop/Fn' by secret 'Shop/Dashes' (Shop/prod/db-password). Fix: set a different envKey on one of the two secrets",
+    );
+  });
+
+  test('granting one secret twice to one function is harmless', () => {
+    const stack = newStack();
+    const fn = newFunction(stack);
+    const secret = new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' });
+    secret.grantRead(fn);
+    secret.grantRead(fn);
+    expect(functionEnvironment(stack)).toEqual({ STRIPE_API_KEY_SECRET_NAME: 'Shop/prod/stripe-api-key' });
+    const read = policyStatements(stack).filter((s) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(read).toHaveLength(1);
+    expect(read[0].Resource).toEqual({ 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:Shop/prod/stripe-api-key-??????' });
+  });
+
+  test('wires one secret into many functions and many secrets into one function', () => {
+    const stack = newStack();
+    const [a, b] = [newFunction(stack, 'FnA'), newFunction(stack, 'FnB')];
+    const stripe = new AppSecret(stack, 'Stripe', { name: 'stripe', environment: 'prod' });
+    const db = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' });
+    stripe.grantRead(a);
+    stripe.grantRead(b);
+    db.grantRead(a);
+    expect(functionEnvironment(stack, 'FnA')).toEqual({ STRIPE_SECRET_NAME: 'Shop/prod/stripe', DB_SECRET_NAME: 'Shop/prod/db' });
+    expect(functionEnvironment(stack, 'FnB')).toEqual({ STRIPE_SECRET_NAME: 'Shop/prod/stripe' });
+  });
+
+  test('fails synth when the environment grows past Lambda\'s 4 KB', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const fn = newFunction(stack);
+    for (let i = 0; i < 40; i++) {
+      new AppSecret(stack, `S${i}`, { name: `integration-partner-${i}-oauth-client-credentials`, environment: 'production', nameOutput: false }).grantRead(fn);
+    }
+    expect(() => app.synth()).toThrow(
+      /AppSecret: the environment of function 'Shop\/Fn' is \d{4} bytes as JSON, over Lambda's limit of 4096 bytes \(40 variables, 40 of them secret names\)\. Fix: group related values into one JSON secret/,
+    );
+  });
+
+  test('counts the function\'s own variables towards the 4 KB', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const fn = newFunction(stack);
+    fn.addEnvironment('BIG_CONFIG', 'x'.repeat(4050));
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(fn);
+    expect(() => app.synth()).toThrow(/\(2 variables, 1 of them secret names\)/);
+  });
+
+  test('a grantee that is not a Lambda function gets the grant without an environment variable', () => {
+    const stack = newStack();
+    const role = new iam.Role(stack, 'TaskRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const grant = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(role);
+    expect(grant.success).toBe(true);
+    expect(policyStatements(stack)).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] }));
+    expect(Template.fromStack(stack).findResources('AWS::Lambda::Function')).toEqual({});
+  });
+
+  test('a function in another stack gets the name as a literal, with no cross-stack import', () => {
+    const app = new App();
+    const secrets = newStack(app, 'Secrets');
+    const api = newStack(app, 'Api');
+    const fn = newFunction(api);
+    new AppSecret(secrets, 'Key', { name: 'stripe-api-key', environment: 'prod' }).grantRead(fn);
+    expect(functionEnvironment(api)).toEqual({ STRIPE_API_KEY_SECRET_NAME: 'Secrets/prod/stripe-api-key' });
+    expect(JSON.stringify(Template.fromStack(api).toJSON())).not.toContain('Fn::ImportValue');
+    expect(Template.fromStack(secrets).findOutputs('*', { Export: Match.anyValue() })).toEqual({});
+  });
+});
+
+describe('least privilege', () => {
+  test('grants GetSecretValue and DescribeSecret on this secret only, and BatchGetSecretValue on *', () => {
+    const stack = newStack();
+    new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' }).grantRead(newFunction(stack));
+    expect(policyStatements(stack)).toEqual([
+      {
+        Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+        Effect: 'Allow',
+        Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:Shop/prod/stripe-api-key-??????' },
+      },
+      { Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' },
+    ]);
+  });
+
+  test('writes the ARN literally when the stack\'s account and region are known', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'cn-north-1' });
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(newFunction(stack));
+    expect(policyStatements(stack)[0].Resource).toBe('arn:aws-cn:secretsmanager:cn-north-1:111111111111:secret:Shop/prod/k-??????');
+  });
+
+  test('returns an iam.Grant describing what this call granted', () => {
+    const stack = newStack();
+    const fn = newFunction(stack);
+    new AppSecret(stack, 'First', { name: 'first', environment: 'prod' }).grantRead(fn);
+    const grant = new AppSecret(stack, 'Second', { name: 'second', environment: 'prod' }).grantRead(fn);
+    expect(grant.success).toBe(true);
+    const resources = grant.principalStatements.flatMap((s) => s.resources).map((arn) => stack.resolve(arn));
+    expect(resources).toEqual([
+      { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:Shop/prod/second-??????' },
+      '*',
+    ]);
+  });
+
+  test('keeps the grants of 100 secrets on one function in its inline policy, within IAM\'s size limit', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-central-1' });
+    const fn = newFunction(stack);
+    const key = new kms.Key(stack, 'Key');
+    for (let i = 0; i < 100; i++) {
+      new AppSecret(stack, `S${i}`, { name: `s${i}`, environment: 'prod', encryptionKey: key, nameOutput: false }).grantRead(fn);
+    }
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
+    const policies = Object.values(template.findResources('AWS::IAM::Policy'));
+    expect(policies).toHaveLength(1);
+    const document = policies[0].Properties.PolicyDocument;
+    const read = document.Statement.filter((s: any) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(read.flatMap((s: any) => s.Resource)).toHaveLength(100);
+    // Far fewer statements than grants: the actions are not repeated per secret.
+    expect(document.Statement.length).toBeLessThan(10);
+    expect(deployedPolicySize(document)).toBeLessThan(10_240);
+  });
+
+  test('keeps every policy document of an environment-agnostic stack within IAM\'s limits with 100 secrets on one function', () => {
+    const stack = newStack();
+    const fn = newFunction(stack);
+    for (let i = 0; i < 100; i++) {
+      new AppSecret(stack, `S${i}`, { name: `s${i}`, environment: 'prod', nameOutput: false }).grantRead(fn);
+    }
+    const template = Template.fromStack(stack);
+    const inline = Object.values(template.findResources('AWS::IAM::Policy')).map((p) => p.Properties.PolicyDocument);
+    const managed = Object.values(template.findResources('AWS::IAM::ManagedPolicy')).map((p) => p.Properties.PolicyDocument);
+    const arns = [...inline, ...managed].flatMap((doc) => doc.Statement).flatMap((s) => [s.Resource].flat());
+    expect(arns.filter((arn) => arn !== '*')).toHaveLength(100);
+    expect(inline.map(deployedPolicySize).reduce((a, b) => a + b, 0)).toBeLessThan(10_240);
+    for (const doc of managed) expect(deployedPolicySize(doc)).toBeLessThan(6_144);
+  });
+
+  test('grants kms:Decrypt through Secrets Manager only when a customer-managed key is used', () => {
+    const stack = newStack();
+    const key = new kms.Key(stack, 'Key');
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod', encryptionKey: key }).grantRead(newFunction(stack));
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] } });
+    Template.fromStack(stack).hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([{
+          Action: 'kms:Decrypt',
+          Condition: { StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } } },
+          Effect: 'Allow',
+          Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+        }]),
+      },
+    });
+  });
+
+  test('grants no kms permission for a secret under the AWS managed key', () => {
+    const stack = newStack();
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' }).grantRead(newFunction(stack));
+    expect(JSON.stringify(policyStatements(stack))).not.toContain('kms:');
+  });
+
+  test('limits the grant to the given version stages', () => {
+    const stack = newStack();
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' }).grantRead(newFunction(stack), ['AWSCURRENT']);
+    expect(policyStatements(stack)[0].Condition).toEqual({ 'ForAnyValue:StringEquals': { 'secretsmanager:VersionStage': ['AWSCURRENT'] } });
+  });
+
+  test('grants another account through the secret\'s resource policy and key policy', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const key = new kms.Key(stack, 'Key');
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod', encryptionKey: key }).grantRead(new iam.AccountPrincipal('222222222222'));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: {
+        Statement: [Match.objectLike({
+          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+          Principal: { AWS: { 'Fn::Join': ['', Match.arrayWith([':iam::222222222222:root'])] } },
+        })],
+      },
+    });
+    expect(JSON.stringify(template.findResources('AWS::KMS::Key'))).toContain(':iam::222222222222:root');
+  });
+
+  test('refuses another account when the secret uses the AWS managed key, which cannot be shared', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const secret = new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' });
+    expect(() => secret.grantRead(new iam.AccountPrincipal('222222222222'))).toThrow(
+      "AppSecret 'Shop/Secret': encryptionKey is not set, but grantRead was called for account 222222222222, and the AWS managed key cannot be used from another account. Fix: set encryptionKey to a customer-managed kms.Key",
+    );
+  });
+});
