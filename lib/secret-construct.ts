@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct, IConstruct } from 'constructs';
-import { PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
+import { APP_SECRET_METADATA_TYPE, appSecretMetadata, PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
 import { grantMerged } from './merged-grants';
 import { invalidProp, validateEnvKey, validateEnvironment, validateLogicalName, validateSecretName } from './validation';
 
@@ -419,6 +419,12 @@ export class AppSecret extends AppSecretBase {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       Tags.of(this.secret).add(key, value);
     }
+    // The CLI (npx cdk-app-secrets) finds every AppSecret, and the JSON shape `set` checks, in the manifest.
+    this.node.addMetadata(APP_SECRET_METADATA_TYPE, appSecretMetadata(this.name, this.secretName, this.envKey, {
+      secretStringTemplate: props.generateSecretString?.secretStringTemplate,
+      generateStringKey: props.generateSecretString?.generateStringKey,
+      secretObjectKeys: props.secretObjectValue && Object.keys(props.secretObjectValue),
+    }));
 
     if (props.nameOutput ?? true) {
       checkOutputCountAtSynth(Stack.of(this));

@@ -1,0 +1,66 @@
+/*
+ * Runs the `cdk-app-secrets` executable in a child process, as `npx cdk-app-secrets` would: the
+ * compiled build/cli/main.js when the build is newer than every source in lib/ (as in `npm run build`,
+ * where jest runs after the jsii compile), otherwise the same entry from source through ts-node, so
+ * a focused `npx jest test/cli` never tests a stale build.
+ */
+import { spawn } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+const root = path.join(__dirname, '..', '..');
+const built = path.join(root, 'build', 'cli', 'main.js');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const file = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestSource(file) : entry.name.endsWith('.ts') ? fs.statSync(file).mtimeMs : 0);
+  }
+  return newest;
+}
+
+/** The command and arguments that start the executable; `entry` overrides where it is (a copy elsewhere). */
+export function cliCommand(entry?: string): { command: string; args: string[]; compiled: boolean } {
+  if (entry) {
+    return entry.endsWith('.ts')
+      ? { command: process.execPath, args: ['-r', require.resolve('ts-node/register/transpile-only'), entry], compiled: false }
+      : { command: process.execPath, args: [entry], compiled: true };
+  }
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= newestSource(path.join(root, 'lib'))) {
+    return { command: process.execPath, args: [built], compiled: true };
+  }
+  return { command: process.execPath, args: ['-r', require.resolve('ts-node/register/transpile-only'), path.join(root, 'lib', 'cli', 'main.ts')], compiled: false };
+}
+
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface RunCliOptions {
+  readonly env?: Record<string, string | undefined>;
+  /** Written to stdin, then stdin is closed; without it stdin is /dev/null-like (closed at once). */
+  readonly stdin?: string;
+  readonly cwd?: string;
+  /** Run this copy of the entry instead of the repository's. */
+  readonly entry?: string;
+}
+
+/** Runs the CLI with `args` and resolves when it exits. Never rejects on a non-zero exit. */
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
+  const { command, args: prefix } = cliCommand(options.entry);
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...options.env })) if (value !== undefined) env[key] = value;
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...prefix, ...args], { cwd: options.cwd ?? root, env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(options.stdin ?? '');
+  });
+}
