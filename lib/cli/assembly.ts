@@ -43,7 +43,7 @@ export interface CfnResource {
   readonly Metadata?: Record<string, any>;
 }
 
-/** Every stack in the assembly at `dir`, nested assemblies included, in manifest order. */
+/** Every stack in the assembly at `dir`: its own in manifest order, then those of nested assemblies. */
 export function readAssembly(dir: string): AssemblyStack[] {
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) {
@@ -56,14 +56,16 @@ export function readAssembly(dir: string): AssemblyStack[] {
 function readManifest(dir: string): AssemblyStack[] {
   const manifest = readJson(path.join(dir, 'manifest.json'));
   const stacks: AssemblyStack[] = [];
+  const nested: AssemblyStack[] = [];
   for (const [artifactId, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
     if (artifact.type === 'cdk:cloud-assembly') {
-      stacks.push(...readManifest(path.join(dir, artifact.properties.directoryName)));
+      nested.push(...readManifest(path.join(dir, artifact.properties.directoryName)));
     } else if (artifact.type === 'aws:cloudformation:stack') {
       stacks.push(readStack(dir, artifactId, artifact));
     }
   }
-  return stacks;
+  // The app's own stacks first, then those of its stages.
+  return [...stacks, ...nested];
 }
 
 function readStack(dir: string, artifactId: string, artifact: any): AssemblyStack {

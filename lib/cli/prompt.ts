@@ -7,6 +7,8 @@ import { CliError } from './errors';
 /** Reads one line from a TTY stdin without echo. Ctrl-C aborts (exit 130), Ctrl-D ends the input. */
 export function promptHidden(prompt: string): Promise<string> {
   const stdin = process.stdin;
+  // Echo goes off before the prompt appears, so nothing typed after it is ever shown.
+  stdin.setRawMode(true);
   process.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let value = '';
@@ -26,7 +28,6 @@ export function promptHidden(prompt: string): Promise<string> {
         else if (char >= ' ') value += char;
       }
     };
-    stdin.setRawMode(true);
     stdin.resume();
     stdin.on('data', onData);
   });

@@ -8,9 +8,9 @@ import { CliError } from './errors';
 import { SecretEntry } from './inventory';
 
 /**
- * Stacks matching any pattern (all stacks for none). A pattern matches the display path
- * (`Prod/Shop`), the CloudFormation name (`Prod-Shop`) or the artifact id; `*` and `?` do not
- * cross a `/`, `**` does.
+ * Stacks matching any pattern (all stacks for none). A name matches the display path
+ * (`Prod/Shop`), the CloudFormation name (`Prod-Shop`) or the artifact id; a glob matches the
+ * display path, as in the CDK CLI: `*` and `?` do not cross a `/`, `**` does.
  */
 export function selectStacks(stacks: readonly AssemblyStack[], patterns: readonly string[]): AssemblyStack[] {
   if (stacks.length === 0) throw new CliError('the cloud assembly has no stacks; check that your app adds stacks and run `npx cdk synth` again');
@@ -40,8 +40,8 @@ export function describeStacks(stacks: readonly AssemblyStack[]): string {
 }
 
 function stackMatches(stack: AssemblyStack, pattern: string): boolean {
-  const regex = globToRegExp(pattern);
-  return [stack.displayName, stack.stackName, stack.artifactId].some((name) => regex.test(name));
+  if (!/[*?]/.test(pattern)) return [stack.displayName, stack.stackName, stack.artifactId].includes(pattern);
+  return globToRegExp(pattern).test(stack.displayName);
 }
 
 function globToRegExp(pattern: string): RegExp {
