@@ -79,9 +79,12 @@ function shortFunctionName(entry: SecretEntry, fn: string): string {
   return fn.startsWith(prefix) ? fn.slice(prefix.length) : fn;
 }
 
+/** Lists of this many secrets or more take long enough (a round trip each) to show progress. */
+const PROGRESS_THRESHOLD = 5;
+
 /** Progress on stderr, only on a terminal and for lists long enough to wait for. */
 export function progressReporter(io: Io, total: number): ((done: number, all: number) => void) | undefined {
-  if (!io.errIsTty || total < 10) return undefined;
+  if (!io.errIsTty || total < PROGRESS_THRESHOLD) return undefined;
   return (done, all) => io.err(`\rchecking secrets ${done}/${all}${done === all ? '\r\u001b[K' : ''}`);
 }
 

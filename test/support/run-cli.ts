@@ -64,3 +64,56 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     child.stdin.end(options.stdin ?? '');
   });
 }
+
+/**
+ * Runs the CLI on a pseudo-terminal (python3's pty module): stdin, stdout and stderr are all the
+ * terminal, as when a person runs it. When `input` is given, it is typed once `waitFor` appears in
+ * the output, followed by Enter. Resolves with everything the terminal showed.
+ */
+export function runCliInPty(args: readonly string[], options: RunCliOptions & { input?: string; waitFor?: string } = {}): Promise<CliResult> {
+  const { command, args: prefix } = cliCommand(options.entry);
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...options.env })) if (value !== undefined) env[key] = value;
+  env.PTY_INPUT_B64 = Buffer.from(options.input ?? '').toString('base64');
+  env.PTY_HAS_INPUT = options.input === undefined ? '' : '1';
+  env.PTY_WAIT_FOR = options.waitFor ?? '';
+  return new Promise((resolve, reject) => {
+    const child = spawn('python3', ['-c', PTY_DRIVER, command, ...prefix, ...args], { cwd: options.cwd ?? root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const PTY_DRIVER = `
+import base64, os, pty, select, sys
+argv = sys.argv[1:]
+value = base64.b64decode(os.environ.pop('PTY_INPUT_B64'))
+has_input = os.environ.pop('PTY_HAS_INPUT') == '1'
+wait_for = os.environ.pop('PTY_WAIT_FOR').encode()
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvpe(argv[0], argv, os.environ)
+out = b''
+sent = not has_input
+while True:
+    ready, _, _ = select.select([fd], [], [], 60)
+    if not ready:
+        break
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    out += data
+    if not sent and wait_for in out:
+        os.write(fd, value + b'\\r')
+        sent = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+sys.exit(os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status))
+`;
