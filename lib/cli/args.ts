@@ -40,7 +40,8 @@ const VALUE_OPTIONS = ['--value', '--secret-string', '--secret'];
 
 export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   const [first, ...rest] = argv;
-  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+  if (first === undefined) throw new UsageError(`missing command; commands: ${COMMANDS.join(', ')}`);
+  if (first === '--help' || first === '-h' || first === 'help') {
     const topic = first === 'help' ? rest[0] : undefined;
     if (topic !== undefined && !isCommand(topic)) throw new UsageError(`unknown command '${topic}'; commands: ${COMMANDS.join(', ')}`);
     return defaults({ command: topic as CommandName | undefined, help: true });

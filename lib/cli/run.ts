@@ -30,7 +30,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   } catch (e) {
     if (e instanceof CliError) {
       io.err(`cdk-app-secrets: ${e.message}\n`);
-      if (e instanceof UsageError) io.err(`Run 'cdk-app-secrets ${e.command ? `${e.command} ` : ''}--help' for usage.\n`);
+      if (e instanceof UsageError) io.err(e.command ? `Run 'cdk-app-secrets ${e.command} --help' for usage.\n` : `\n${helpText()}`);
       return e.exitCode;
     }
     // An unexpected failure (a bug): its name and first message line, never a stack. Values are

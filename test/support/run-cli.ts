@@ -52,7 +52,7 @@ export interface RunCliOptions {
 export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   const { command, args: prefix } = cliCommand(options.entry);
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, ...options.env })) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries({ ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), ...options.env })) if (value !== undefined) env[key] = value;
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...prefix, ...args], { cwd: options.cwd ?? root, env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
@@ -73,7 +73,7 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
 export function runCliInPty(args: readonly string[], options: RunCliOptions & { input?: string; waitFor?: string } = {}): Promise<CliResult> {
   const { command, args: prefix } = cliCommand(options.entry);
   const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, ...options.env })) if (value !== undefined) env[key] = value;
+  for (const [key, value] of Object.entries({ ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), ...options.env })) if (value !== undefined) env[key] = value;
   env.PTY_INPUT_B64 = Buffer.from(options.input ?? '').toString('base64');
   env.PTY_HAS_INPUT = options.input === undefined ? '' : '1';
   env.PTY_WAIT_FOR = options.waitFor ?? '';
