@@ -430,7 +430,7 @@ export class AppSecret extends AppSecretBase {
       checkOutputCountAtSynth(Stack.of(this));
       new CfnOutput(this, 'SecretName', {
         value: this.secretName,
-        description: `Physical name of secret '${this.name}'. Set its value with: aws secretsmanager put-secret-value --secret-id ${this.secretName} --secret-string <value>`,
+        description: `Physical name of secret '${this.name}'. Set its value with: npx cdk-app-secrets set ${this.name} --stack ${Stack.of(this).node.path} (or aws secretsmanager put-secret-value --secret-id ${this.secretName} --secret-string <value>)`,
       });
     }
   }

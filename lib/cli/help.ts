@@ -59,7 +59,7 @@ dropped; empty values are refused. A secret declared with a JSON shape (a genera
 template or secretObjectValue) takes a JSON object with every declared key.
 
 Options:
-  --stack STACK    the stack (name or display path, e.g. Prod/Shop); optional when there is only one
+  --stack STACK    the stack (name or display path, e.g. Prod/Shop); optional when only one stack has NAME
   --from-file PATH read the value from this file${COMMON}
 `,
   load: `Usage: cdk-app-secrets load FILE --stack STACK [--app DIR] [--dry-run]

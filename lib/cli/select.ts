@@ -67,7 +67,10 @@ function globToRegExp(pattern: string): RegExp {
  * variable key, or any spelling that maps to that key (`stripeApiKey`, `STRIPE_API_KEY`).
  * Undefined when none does; an error when the spellings are ambiguous.
  */
-export function findSecret(entries: readonly SecretEntry[], key: string): SecretEntry | undefined {
+export function findSecret(entries: readonly SecretEntry[], name: string): SecretEntry | undefined {
+  // An ARN (as the runtime's errors name cross-account secrets) stands for its secret's name.
+  const arnName = /^arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:(.+)$/.exec(name)?.[1];
+  const key = arnName !== undefined && entries.some((entry) => entry.secretName === arnName) ? arnName : arnName?.replace(/-[A-Za-z0-9]{6}$/, '') ?? name;
   const exact = entries.filter((entry) => entry.name === key || entry.secretName === key || entry.envKey === key);
   const candidates = exact.length > 0 ? exact : entries.filter((entry) => safeEnvKey(key) === entry.envKey);
   if (candidates.length > 1) {

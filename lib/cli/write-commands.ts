@@ -6,7 +6,7 @@ import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
-import { findSecret, knownNames, selectOneStack } from './select';
+import { describeStacks, findSecret, knownNames, selectOneStack } from './select';
 import { checkSecret, fingerprint, SecretStatus } from './status';
 import { readLoadFile, readValue, valueProblems } from './values';
 
@@ -22,12 +22,35 @@ function stackLabel(entries: readonly SecretEntry[], args: ParsedArgs): string {
 }
 
 export async function setCommand(args: ParsedArgs, io: Io): Promise<number> {
-  const entries = stackSecrets(args, 'set');
   const name = args.target!;
-  const entry = findSecret(entries, name);
-  if (!entry) {
+  const entry = args.stacks.length === 0 ? findInAnyStack(args, name) : undefined;
+  const entries = entry ? [entry] : stackSecrets(args, 'set');
+  const found = entry ?? findSecret(entries, name);
+  if (!found) {
     throw new CliError(`stack ${stackLabel(entries, args)} has no secret '${name}'. Its secrets: ${knownNames(entries)}`);
   }
+  return setOne(found, args, io);
+}
+
+/**
+ * Without --stack: the one secret `name` names in the whole assembly (a physical name is unique;
+ * a logical name may be in several stacks, and then --stack decides). Undefined to fall back to
+ * the one-stack rules.
+ */
+function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined {
+  const all = readAssembly(path.resolve(args.app));
+  if (all.length <= 1) return undefined;
+  const inventory = buildInventory(all, all);
+  const byPhysical = inventory.filter((entry) => entry.secretName === name);
+  const matches = byPhysical.length > 0 ? byPhysical : all.map((stack) => findSecret(inventory.filter((e) => e.stack === stack), name)).filter((e) => e !== undefined);
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) {
+    throw new CliError(`'${name}' is a secret of ${matches.length} stacks (${matches.map((e) => e!.stack.displayName).join(', ')}); choose one with --stack`);
+  }
+  throw new CliError(`no stack has a secret '${name}'; stacks in the assembly: ${describeStacks(all)}`);
+}
+
+async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<number> {
   loadSdk(); // Before asking for a value that could not be written.
   const value = await readValue(entry, args.fromFile);
   const problems = valueProblems(entry, value);

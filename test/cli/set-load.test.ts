@@ -137,10 +137,17 @@ describe('set', () => {
     expect(result.stderr).toContain("stack Shop-dev has no secret 'strpe-api-key'. Its secrets: stripe-api-key, db-credentials, webhook-signing-key, partner-token");
   });
 
-  test('needs --stack when the assembly has several stacks, and refuses a pattern that matches several', async () => {
+  test('without --stack, a physical name (as the runtime\'s placeholder error gives it) finds its stack', async () => {
+    const value = fx.remember('Prod-Shop/prod/webhook-signing-key', 'whsec_by_physical_9de0a4');
+    const result = await fx.cli(['set', 'Prod-Shop/prod/webhook-signing-key'], { stdin: value });
+    expect(result.code).toBe(0);
+    expect(await currentValue('Prod-Shop/prod/webhook-signing-key')).toBe(value);
+  });
+
+  test('needs --stack for a logical name several stacks have, and refuses a pattern that matches several', async () => {
     const none = await fx.cli(['set', 'stripe-api-key'], { stdin: 'v-unused-1' });
     expect(none.code).toBe(1);
-    expect(none.stderr).toContain('set needs --stack: the assembly has 2 stacks (Shop-dev, Prod/Shop (Prod-Shop))');
+    expect(none.stderr).toContain("'stripe-api-key' is a secret of 2 stacks (Shop-dev, Prod/Shop); choose one with --stack");
     const many = await fx.cli(['set', 'stripe-api-key', '--stack', '**'], { stdin: 'v-unused-1' });
     expect(many.code).toBe(1);
     expect(many.stderr).toContain('matches 2 stacks');
