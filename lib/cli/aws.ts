@@ -18,6 +18,8 @@ const clients = new Map<string, SecretsManagerClient>();
 
 export function loadSdk(): Sdk {
   if (sdk) return sdk;
+  // Lazy on purpose, and not a dependency: from this package's location, else from the current project.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
   for (const load of [() => require(SDK_MODULE), () => require(require.resolve(SDK_MODULE, { paths: [process.cwd()] }))]) {
     try {
       sdk = load() as Sdk;
@@ -26,7 +28,7 @@ export function loadSdk(): Sdk {
       if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
     }
   }
-  throw new CliError(`this command needs the AWS SDK for JavaScript v3 Secrets Manager client, which is not installed. ` +
+  throw new CliError('this command needs the AWS SDK for JavaScript v3 Secrets Manager client, which is not installed. ' +
     `Install it in your CDK app: npm install --save-dev ${SDK_MODULE}`);
 }
 

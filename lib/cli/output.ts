@@ -7,12 +7,12 @@ import { SecretStatus, Status } from './status';
 
 /** The streams a command writes to. */
 export interface Io {
-  out(text: string): void;
-  err(text: string): void;
   /** Whether stdout gets colour. */
   readonly color: boolean;
   /** Whether stderr is a terminal (progress is shown there only then). */
   readonly errIsTty: boolean;
+  out(text: string): void;
+  err(text: string): void;
 }
 
 export function processIo(): Io {

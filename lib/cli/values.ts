@@ -3,10 +3,10 @@
  * acceptable. No message here quotes a value: a JSON error says where, not what.
  */
 import * as fs from 'node:fs';
-import { locateJsonError } from '../runtime/json';
 import { CliError } from './errors';
 import { SecretEntry } from './inventory';
 import { promptHidden } from './prompt';
+import { locateJsonError } from '../runtime/json';
 
 /** The value for `set`: --from-file, else piped stdin, else a prompt on the terminal. */
 export async function readValue(entry: SecretEntry, fromFile: string | undefined): Promise<string> {

@@ -42,7 +42,9 @@ function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined
   if (all.length <= 1) return undefined;
   const inventory = buildInventory(all, all);
   const byPhysical = inventory.filter((entry) => entry.secretName === name);
-  const matches = byPhysical.length > 0 ? byPhysical : all.map((stack) => findSecret(inventory.filter((e) => e.stack === stack), name)).filter((e) => e !== undefined);
+  const matches = byPhysical.length > 0
+    ? byPhysical
+    : all.map((stack) => findSecret(inventory.filter((e) => e.stack === stack), name)).filter((e) => e !== undefined);
   if (matches.length === 1) return matches[0];
   if (matches.length > 1) {
     throw new CliError(`'${name}' is a secret of ${matches.length} stacks (${matches.map((e) => e!.stack.displayName).join(', ')}); choose one with --stack`);
