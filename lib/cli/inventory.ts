@@ -58,7 +58,7 @@ export function buildInventory(stacks: readonly AssemblyStack[], allStacks: read
       imported: false,
       account: stack.account,
       region: stack.region,
-      functions: unique(readers.map((read) => read.path)),
+      functions: unique(readers.map((read) => read.path)).sort(),
     });
   }
 
@@ -67,7 +67,7 @@ export function buildInventory(stacks: readonly AssemblyStack[], allStacks: read
   for (const read of importedReads) {
     const existing = entries.find((entry) => entry.imported && entry.stack === read.stack && entry.secretName === read.secretName);
     if (existing) {
-      if (!existing.functions.includes(read.path)) existing.functions.push(read.path);
+      if (!existing.functions.includes(read.path)) existing.functions.splice(sortedIndex(existing.functions, read.path), 0, read.path);
       continue;
     }
     entries.push({
@@ -197,6 +197,11 @@ function sameLocation(read: FunctionRead, stack: AssemblyStack): boolean {
   const account = read.account ?? read.stack.account;
   return (region === undefined || stack.region === undefined || region === stack.region)
     && (account === undefined || stack.account === undefined || account === stack.account);
+}
+
+function sortedIndex(sorted: readonly string[], value: string): number {
+  const index = sorted.findIndex((existing) => existing > value);
+  return index === -1 ? sorted.length : index;
 }
 
 function unique(values: string[]): string[] {

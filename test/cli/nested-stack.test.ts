@@ -1,0 +1,54 @@
+/*
+ * Secrets and functions inside a NestedStack: the metadata of its constructs is in the parent
+ * stack's manifest entry, and its functions are in a template of their own in the assembly.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AppSecret } from '../../lib';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { runCli } from '../support/run-cli';
+
+let outdir: string;
+let endpoint: FakeSecretsManager;
+
+function inlineFunction(scope: NestedStack | Stack, id: string): lambda.Function {
+  return new lambda.Function(scope, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => 1;') });
+}
+
+beforeAll(async () => {
+  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-nested-'));
+  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
+  const parent = new Stack(app, 'Parent');
+  const inner = new NestedStack(parent, 'Inner');
+  const apiKey = new AppSecret(inner, 'ApiKey', { name: 'api-key', secretName: 'parent/dev/api-key', nameOutput: false });
+  const legacy = AppSecret.fromSecretName(inner, 'Legacy', { secretName: 'legacy/shared-token', name: 'shared-token' });
+  const innerFn = inlineFunction(inner, 'InnerFn');
+  apiKey.grantRead(innerFn);
+  legacy.grantRead(innerFn);
+  apiKey.grantRead(inlineFunction(parent, 'ParentFn'));
+  app.synth();
+
+  endpoint = await startFakeSecretsManager();
+  endpoint.putSecret('parent/dev/api-key', 'api_key_nested_value_4e1f');
+}, 120_000);
+
+afterAll(async () => {
+  await endpoint?.close();
+  fs.rmSync(outdir, { recursive: true, force: true });
+});
+
+test('list finds AppSecrets and imported secrets of a nested stack under the parent, with the functions in both', async () => {
+  const result = await runCli(['list', '--json', '--app', outdir], {
+    env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+  });
+  expect(result.code).toBe(0);
+  const rows = JSON.parse(result.stdout);
+  expect(rows.map((row: any) => [row.stack, row.name, row.secretName, row.status, row.functions])).toEqual([
+    ['Parent', 'api-key', 'parent/dev/api-key', 'set', ['Parent/Inner/InnerFn', 'Parent/ParentFn']],
+    ['Parent', 'shared-token', 'legacy/shared-token', 'missing', ['Parent/Inner/InnerFn']],
+  ]);
+  expect(`${result.stdout}${result.stderr}`).not.toContain('api_key_nested_value_4e1f');
+});
