@@ -11,7 +11,14 @@ import { locateJsonError } from '../runtime/json';
 /** The value for `set`: --from-file, else piped stdin, else a prompt on the terminal. */
 export async function readValue(entry: SecretEntry, fromFile: string | undefined): Promise<string> {
   if (fromFile !== undefined) return dropTrailingNewline(readFile(fromFile));
-  if (!process.stdin.isTTY) return dropTrailingNewline(await readStdin());
+  if (!process.stdin.isTTY) {
+    const piped = await readStdin();
+    if (piped === '') {
+      throw new CliError(`no value for ${entry.name}: stdin is not a terminal (so there is no prompt) and nothing was piped into it. ` +
+        'Pass --from-file PATH, pipe the value (printf %s "$VALUE" | cdk-app-secrets set ...), or run it in a terminal.');
+    }
+    return dropTrailingNewline(piped);
+  }
   const shape = entry.jsonKeys ? ` (a JSON object with ${entry.jsonKeys.join(', ')})` : '';
   return promptHidden(`Value for ${entry.name}${shape} in ${entry.secretName} (input hidden): `);
 }

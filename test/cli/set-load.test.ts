@@ -120,6 +120,14 @@ describe('set', () => {
     expect(puts()).toBe(0);
   });
 
+  test('with nothing piped and no terminal, it says where a value can come from', async () => {
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: '' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no value for stripe-api-key: stdin is not a terminal');
+    expect(result.stderr).toContain('--from-file PATH');
+    expect(puts()).toBe(0);
+  });
+
   test('a value on the command line is a usage error (exit 2) and is never written', async () => {
     const positional = await fx.cli(['set', 'stripe-api-key', 'sk_cmdline_never_5e2', '--stack', 'Shop-dev']);
     expect(positional.code).toBe(2);
