@@ -74,6 +74,15 @@ describe('set', () => {
     expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
   });
 
+  test('Ctrl-C at the prompt cancels with exit 130 and writes nothing', async () => {
+    const result = await runCliInPty(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--app', fx.outdir], { env: fx.env(), input: 'sk_partial\u0003', waitFor: 'input hidden' });
+    fx.outputs.push(result);
+    expect(result.code).toBe(130);
+    expect(result.stdout).toContain('cancelled; nothing was written');
+    expect(result.stdout).not.toContain('sk_partial');
+    expect(puts()).toBe(0);
+  });
+
   test('by physical name, and in a stack inside a stage', async () => {
     const value = fx.remember('Prod-Shop/prod/stripe-api-key', 'sk_live_prod_8812ccf0ae');
     const result = await fx.cli(['set', 'Prod-Shop/prod/stripe-api-key', '--stack', 'Prod/Shop'], { stdin: value });
