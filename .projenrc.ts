@@ -115,6 +115,9 @@ project.package.addField('exports', {
   './package.json': './package.json',
 });
 
+// The secrets CLI (lib/cli/), compiled by the same build and kept out of the jsii API like the runtime.
+project.addBins({ 'cdk-app-secrets': 'build/cli/main.js' });
+
 // The example app and the benchmarks are type-checked and linted with the tests (paths relative to test/).
 project.tsconfigDev.addInclude('../example/**/*.ts');
 project.tsconfigDev.addInclude('../bench/**/*.ts');

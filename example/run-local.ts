@@ -1,18 +1,25 @@
 /*
- * `npm start`: synthesizes the example app with the real CDK CLI, then runs every bundled handler
- * against a local Secrets Manager endpoint seeded under the physical names from the templates.
- * Prints what each handler read (as fingerprints, never values) and exits non-zero on a mismatch.
+ * `npm start`: the loop a team lives, offline. Synthesizes the example app with the real CDK CLI,
+ * "deploys" it to a local Secrets Manager endpoint (every AppSecret holds the placeholder
+ * CloudFormation generates; the imported secret already exists), then runs the secrets CLI as a
+ * team would: `list` shows the placeholders, a handler refuses one, `load` sets the dev stack's
+ * secrets from example/local-secrets.json, `check` passes, and every bundled handler reads exactly
+ * the loaded values (shown as fingerprints, never values). Exits non-zero on any surprise.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { fingerprint } from './handlers/fingerprint';
-import { invokeFunction, readCloudAssembly, seededSecret, seedSecrets, SynthesizedStack } from './local-loop';
+import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from './local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from '../test/support/fake-secrets-manager';
+import { cliCommand } from '../test/support/run-cli';
 
 const root = path.join(__dirname, '..');
 const outdir = path.join(root, 'cdk.out');
 const region = 'us-east-1';
+const localFile = path.join('example', 'local-secrets.json');
+/** The dev stack is the one a team seeds from its local file. */
+const devStack = 'Shop-dev';
 
 async function main(): Promise<number> {
   console.log('$ npx cdk synth --quiet');
@@ -20,58 +27,104 @@ async function main(): Promise<number> {
   execFileSync('npx', ['cdk', 'synth', '--quiet', '--output', outdir], { cwd: root, stdio: 'inherit' });
   console.log(`synthesized in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 
-  const localValues: Record<string, string> = JSON.parse(fs.readFileSync(path.join(__dirname, 'local-secrets.json'), 'utf8'));
+  const localValues: Record<string, unknown> = JSON.parse(fs.readFileSync(path.join(root, localFile), 'utf8'));
   const endpoint = await startFakeSecretsManager({ region });
   let failures = 0;
-  try {
-    for (const stack of readCloudAssembly(outdir)) {
-      failures += await runStack(stack, localValues, endpoint);
+  const expect = (ok: boolean, what: string) => {
+    if (!ok) {
+      failures++;
+      console.log(`  UNEXPECTED: ${what}`);
     }
+  };
+  try {
+    const stacks = readCloudAssembly(outdir);
+    console.log('== deploy (simulated): every AppSecret gets its generated placeholder; partner-token already exists outside the app');
+    for (const stack of stacks) seedSecrets(endpoint, stack, { 'partner-token': 'ptok_set_by_another_team_1' });
+    console.log();
+
+    expect(await cli(endpoint, ['list']) === 0, 'list failed');
+    const dev = stacks.find((stack) => stack.stackName === devStack)!;
+    expect(await placeholderRefused(dev, endpoint), 'the handler did not refuse the placeholder');
+    expect(await cli(endpoint, ['check', '--stack', devStack]) === 1, 'check passed before the secrets were set');
+    expect(await cli(endpoint, ['load', localFile, '--stack', devStack, '--dry-run']) === 0, 'load --dry-run failed');
+    expect(await cli(endpoint, ['load', localFile, '--stack', devStack]) === 0, 'load failed');
+    expect(await cli(endpoint, ['check', '--stack', devStack]) === 0, 'check failed after load');
+    failures += await runHandlers(dev, endpoint, localValues);
   } finally {
     await endpoint.close();
   }
-  console.log(failures === 0 ? 'local loop: all handlers read what was seeded' : `local loop: ${failures} mismatch(es)`);
+  console.log(failures === 0 ? 'local loop: the CLI set every secret, and every handler read what was loaded' : `local loop: ${failures} surprise(s)`);
   return failures === 0 ? 0 : 1;
 }
 
-async function runStack(stack: SynthesizedStack, localValues: Record<string, string>, endpoint: FakeSecretsManager): Promise<number> {
-  console.log(`== ${stack.stackName}`);
-  const seeded = seedSecrets(endpoint, stack, localValues);
-  // The example never sets this one: it keeps the placeholder CloudFormation generated.
-  const unset = stack.secrets.find((secret) => secret.name.endsWith('/webhook-signing-key'))!;
+/**
+ * Runs `npx cdk-app-secrets ...` against the local endpoint, showing its output; resolves with the
+ * exit code. Asynchronous: the endpoint answers from this process's event loop.
+ */
+async function cli(endpoint: FakeSecretsManager, args: string[]): Promise<number> {
+  console.log(`$ npx cdk-app-secrets ${args.join(' ')}`);
+  const { command, args: prefix } = cliCommand();
+  const child = spawn(command, [...prefix, ...args], {
+    cwd: root,
+    stdio: 'inherit',
+    env: {
+      ...process.env,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint,
+      AWS_REGION: region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      TS_NODE_PROJECT: path.join(root, 'tsconfig.json'),
+      // The SDK's notice about future Node versions is not what this demo is about.
+      NODE_NO_WARNINGS: '1',
+    },
+  });
+  const status = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  console.log(`(exit ${status})\n`);
+  return status ?? 1;
+}
 
+async function placeholderRefused(stack: SynthesizedStack, endpoint: FakeSecretsManager): Promise<boolean> {
+  const checkout = stack.functions.find((fn) => fn.constructPath.includes('/Checkout/'))!;
+  const outcome = await invokeFunction(checkout, { endpoint: endpoint.endpoint, region, event: { verifyWebhook: true } });
+  console.log(`== ${stack.stackName} Checkout {verifyWebhook: true} before anyone set the secrets:`);
+  console.log(`  ${outcome.error?.name}: ${outcome.error?.message}\n`);
+  return !outcome.ok && outcome.error?.name === 'SecretPlaceholderError';
+}
+
+/** Invokes every handler of the stack and compares what it read with the local file, by fingerprint. */
+async function runHandlers(stack: SynthesizedStack, endpoint: FakeSecretsManager, localValues: Record<string, unknown>): Promise<number> {
+  const expected = (logicalName: string) => {
+    const value = localValues[logicalName];
+    return value === undefined ? undefined : fingerprint(typeof value === 'string' ? value : JSON.stringify(value));
+  };
   let failures = 0;
-  for (const fn of stack.functions) {
+  console.log(`== ${stack.stackName} handlers, after load`);
+  const runs = stack.functions.map((fn) => ({ fn, event: {} as object, label: '' }));
+  const checkout = stack.functions.find((fn) => fn.constructPath.includes('/Checkout/'))!;
+  runs.push({ fn: checkout, event: { verifyWebhook: true }, label: ' {verifyWebhook: true}' });
+  for (const { fn, event, label } of runs) {
     endpoint.resetCalls();
-    const outcome = await invokeFunction(fn, { endpoint: endpoint.endpoint, region });
-    console.log(`  ${fn.constructPath.split('/')[1]}  (${Object.keys(fn.environment).filter((k) => k.endsWith('_SECRET_NAME')).join(', ')})`);
+    const outcome = await invokeFunction(fn, { endpoint: endpoint.endpoint, region, event });
+    console.log(`  ${fn.constructPath.split('/')[1]}${label}`);
     if (!outcome.ok) {
       console.log(`    FAILED: ${outcome.error?.name}: ${outcome.error?.message}`);
       failures++;
       continue;
     }
-    for (const [logicalName, got] of Object.entries<string>(outcome.result)) {
-      const secret = seededSecret(seeded, logicalName);
-      if (!secret) {
-        console.log(`    ${logicalName.padEnd(20)} ${got}`);
+    for (const [key, got] of Object.entries<string>(outcome.result)) {
+      const logicalName = key === 'webhookKey' ? 'webhook-signing-key' : key;
+      const want = expected(logicalName);
+      if (want === undefined) {
+        console.log(`    ${key.padEnd(20)} ${got}`);
         continue;
       }
-      const { name } = secret;
-      const expected = fingerprint(secret.value);
-      const match = got === expected;
-      if (!match) failures++;
-      console.log(`    ${logicalName.padEnd(20)} ${name.padEnd(34)} sha256:${got}  ${match ? 'matches the seeded value' : `MISMATCH (seeded sha256:${expected})`}`);
+      if (got !== want) failures++;
+      console.log(`    ${logicalName.padEnd(20)} sha256:${got}  ${got === want ? `matches ${localFile}` : `MISMATCH (file sha256:${want})`}`);
     }
     const requests = Object.entries(endpoint.calls).filter(([, count]) => count > 0).map(([operation, count]) => `${operation} x${count}`);
     console.log(`    Secrets Manager requests: ${requests.join(', ') || 'none'}`);
   }
-
-  const checkout = stack.functions.find((fn) => fn.constructPath.includes('/Checkout/'))!;
-  const placeholder = await invokeFunction(checkout, { endpoint: endpoint.endpoint, region, event: { verifyWebhook: true } });
-  const placeholderShown = !placeholder.ok && /has not been given a value/.test(placeholder.error?.message ?? '');
-  if (!placeholderShown) failures++;
-  console.log(`  Checkout {verifyWebhook: true}, reading ${unset.name} which was never set:`);
-  console.log(`    ${placeholderShown ? 'rejected as expected' : 'UNEXPECTED'}: ${placeholder.error?.name}: ${placeholder.error?.message ?? JSON.stringify(placeholder.result)}\n`);
+  console.log();
   return failures;
 }
 

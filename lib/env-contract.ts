@@ -69,3 +69,48 @@ export function partialSecretArn(partition: string, region: string, account: str
 
 /** The context key AppSecret reads its deployment environment from when the prop is not set. */
 export const ENVIRONMENT_CONTEXT_KEY = 'cdk-app-secrets:environment';
+
+/**
+ * Type of the construct metadata entry every AppSecret adds. CDK writes it into the cloud
+ * assembly's manifest (not the template), where the CLI (`npx cdk-app-secrets`) finds each secret.
+ */
+export const APP_SECRET_METADATA_TYPE = 'cdk-app-secrets:secret';
+
+/** The data of an APP_SECRET_METADATA_TYPE entry. */
+export interface AppSecretMetadata {
+  /** Logical name, e.g. `stripe-api-key`. */
+  readonly name: string;
+  /** Physical name of the secret. */
+  readonly secretName: string;
+  /** Environment variable key that carries `secretName` into granted functions. */
+  readonly envKey: string;
+  /** Keys the value must have as a JSON object; absent for a plain string secret. */
+  readonly jsonKeys?: string[];
+}
+
+/** What decides a secret's JSON shape: a generateSecretString template, or secretObjectValue keys. */
+export interface JsonShapeSource {
+  readonly secretStringTemplate?: string;
+  readonly generateStringKey?: string;
+  readonly secretObjectKeys?: string[];
+}
+
+/**
+ * The metadata an AppSecret records. `jsonKeys` lists the keys of `secretObjectValue`, or those of
+ * a `generateSecretString` JSON template plus its generated key; a template that is not a JSON
+ * object (or not known at synth time) declares no shape.
+ */
+export function appSecretMetadata(name: string, secretName: string, envKey: string, shape: JsonShapeSource): AppSecretMetadata {
+  let jsonKeys: string[] | undefined = shape.secretObjectKeys;
+  if (!jsonKeys && shape.secretStringTemplate !== undefined && shape.generateStringKey !== undefined) {
+    try {
+      const template: unknown = JSON.parse(shape.secretStringTemplate);
+      if (typeof template === 'object' && template !== null && !Array.isArray(template)) {
+        jsonKeys = [...new Set([...Object.keys(template), shape.generateStringKey])];
+      }
+    } catch {
+      // A token or non-JSON template: the shape is unknown at synth time, so nothing is declared.
+    }
+  }
+  return { name, secretName, envKey, ...(jsonKeys ? { jsonKeys } : {}) };
+}

@@ -80,7 +80,7 @@ export function addNameOutput(secret: Construct, name: string, secretName: strin
   const secretId = Token.isUnresolved(secretName) ? "<this output's value>" : secretName;
   const output = new CfnOutput(secret, 'SecretName', {
     value: secretName,
-    description: `Physical name of secret '${name}'. Set its value with: aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string <value>`,
+    description: `Physical name of secret '${name}'. Set its value with: npx cdk-app-secrets set ${name} --stack ${topLevelStack(secret).node.path} (or aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string <value>)`,
   });
   nameOutputs.add(output);
 }

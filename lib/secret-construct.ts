@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { ENVIRONMENT_CONTEXT_KEY, PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
+import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
 import { checkHostedRotation, checkJsonKey, initialValue, InitialValue } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
@@ -260,6 +260,12 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       Tags.of(this).add(key, value);
     }
+    // The CLI (npx cdk-app-secrets) finds every AppSecret, and the JSON shape `set` checks, in the manifest.
+    this.node.addMetadata(APP_SECRET_METADATA_TYPE, appSecretMetadata(this.name, this.secretName, this.envKey, {
+      secretStringTemplate: props.generateSecretString?.secretStringTemplate,
+      generateStringKey: props.generateSecretString?.generateStringKey,
+      secretObjectKeys: props.secretObjectValue && Object.keys(props.secretObjectValue),
+    }));
     if (props.nameOutput ?? true) addNameOutput(this, this.name, secretName);
   }
 

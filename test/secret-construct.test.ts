@@ -220,7 +220,7 @@ describe('value', () => {
     const outputs = Object.values(Template.fromStack(stack).findOutputs('*'));
     expect(outputs).toEqual([{
       Value: 'Shop/prod/stripe-api-key',
-      Description: "Physical name of secret 'stripe-api-key'. Set its value with: aws secretsmanager put-secret-value --secret-id Shop/prod/stripe-api-key --secret-string <value>",
+      Description: "Physical name of secret 'stripe-api-key'. Set its value with: npx cdk-app-secrets set stripe-api-key --stack Shop (or aws secretsmanager put-secret-value --secret-id Shop/prod/stripe-api-key --secret-string <value>)",
     }]);
   });
 

@@ -72,7 +72,7 @@ export class SecretPlaceholderError extends SecretError {
   constructor(secretId: string) {
     super(secretId, 'PlaceholderNotSet',
       `secret ${secretId} has not been given a value yet; set it with ` +
-      `\`aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string ...\``);
+      `\`npx cdk-app-secrets set ${secretId}\` or \`aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string ...\``);
     this.name = 'SecretPlaceholderError';
   }
 }

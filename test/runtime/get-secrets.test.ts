@@ -366,7 +366,7 @@ describe('typed errors with actionable messages', () => {
     const error = await getSecrets(name)[0].catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecretPlaceholderError);
     expect((error as Error).message).toBe(
-      `secret ${name} has not been given a value yet; set it with \`aws secretsmanager put-secret-value --secret-id ${name} --secret-string ...\``);
+      `secret ${name} has not been given a value yet; set it with \`npx cdk-app-secrets set ${name}\` or \`aws secretsmanager put-secret-value --secret-id ${name} --secret-string ...\``);
   });
 
   test('a value that merely mentions the marker text is not a placeholder', async () => {

@@ -15,6 +15,8 @@
  *
  * Operations: GetSecretValue, BatchGetSecretValue (SecretIdList only), DescribeSecret, CreateSecret,
  * PutSecretValue. Secret ids may be the name, the full ARN, or the ARN without its random suffix.
+ * A secret can be scheduled for deletion (`scheduleDeletion`): reads and writes then fail with
+ * InvalidRequestException and DescribeSecret shows its DeletedDate, as in AWS.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
@@ -83,6 +85,8 @@ export interface FakeSecretsManager {
   putSecret(name: string, value: string | Uint8Array, options?: PutSecretOptions): { arn: string; versionId: string };
   /** Delete a secret immediately. */
   deleteSecret(name: string): void;
+  /** Schedule a secret for deletion (DeleteSecret with a recovery window); see the CLI block below. */
+  scheduleDeletion(name: string): void;
   /** Zero the counters and forget recorded requests. */
   resetCalls(): void;
   /** Add a fault; faults are checked in the order added. */
@@ -106,6 +110,8 @@ interface StoredSecret {
   readonly arn: string;
   readonly versions: Version[];
   kmsUndecryptable: boolean;
+  /** When DeleteSecret scheduled it for deletion (epoch seconds). */
+  deletedDate?: number;
 }
 
 interface ActiveFault extends FaultSpec {
@@ -176,6 +182,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
   const readValue = (id: string, versionId?: string, versionStage?: string): Record<string, unknown> => {
     const secret = find(id);
     if (!secret) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+    refuseIfScheduledForDeletion(secret, 'GetSecretValue');
     if (secret.kmsUndecryptable) {
       throw new ApiError('DecryptionFailure', "Secrets Manager can't decrypt the protected secret text using the provided KMS key.");
     }
@@ -228,11 +235,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
       case 'DescribeSecret': {
         const secret = find(String(body.SecretId));
         if (!secret) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
-        return {
-          ARN: secret.arn,
-          Name: secret.name,
-          VersionIdsToStages: Object.fromEntries(secret.versions.filter((v) => v.stages.size > 0).map((v) => [v.id, [...v.stages]])),
-        };
+        return describeSecret(secret);
       }
       case 'CreateSecret': {
         if (find(String(body.Name))) throw new ApiError('ResourceExistsException', 'The operation failed because the secret already exists.');
@@ -242,6 +245,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
       case 'PutSecretValue': {
         const secret = find(String(body.SecretId));
         if (!secret) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+        refuseIfScheduledForDeletion(secret, 'PutSecretValue');
         const stage: string | undefined = body.VersionStages?.[0];
         const r = putSecret(secret.name, body.SecretString ?? Buffer.from(body.SecretBinary ?? '', 'base64'), { versionStage: stage });
         return { ARN: r.arn, Name: secret.name, VersionId: r.versionId, VersionStages: [stage ?? 'AWSCURRENT'] };
@@ -318,6 +322,11 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
       const secret = find(name);
       if (secret) secrets.delete(secret.name);
     },
+    scheduleDeletion: (name) => {
+      const secret = find(name);
+      if (!secret) throw new Error(`fake: no secret ${name} to schedule for deletion`);
+      secret.deletedDate = Date.now() / 1000;
+    },
     resetCalls: () => {
       calls = zeroCalls();
       requests = [];
@@ -346,4 +355,29 @@ function opMatches(fault: FaultSpec, operation: string): boolean {
 /** Timers are unref'd so a pending `slow` fault never keeps the process alive. */
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Used by the CLI (issue 11): what DescribeSecret answers, and secrets scheduled for deletion.
+// ---------------------------------------------------------------------------------------------
+
+/** DescribeSecret's answer: dates as epoch seconds, as the JSON protocol sends them. */
+function describeSecret(secret: StoredSecret): Record<string, unknown> {
+  const created = secret.versions.length > 0 ? Math.min(...secret.versions.map((v) => v.created)) : undefined;
+  const changed = secret.versions.length > 0 ? Math.max(...secret.versions.map((v) => v.created)) : undefined;
+  return {
+    ARN: secret.arn,
+    Name: secret.name,
+    CreatedDate: created,
+    LastChangedDate: changed,
+    ...(secret.deletedDate !== undefined ? { DeletedDate: secret.deletedDate } : {}),
+    VersionIdsToStages: Object.fromEntries(secret.versions.filter((v) => v.stages.size > 0).map((v) => [v.id, [...v.stages]])),
+  };
+}
+
+/** AWS refuses reads and writes of a secret scheduled for deletion with InvalidRequestException. */
+function refuseIfScheduledForDeletion(secret: StoredSecret, operation: string): void {
+  if (secret.deletedDate === undefined) return;
+  throw new ApiError('InvalidRequestException',
+    `You can't perform this operation on the secret because it was marked for deletion. (${operation})`);
 }

@@ -1,0 +1,131 @@
+/*
+ * Reading the cloud assembly that `cdk synth` wrote: the stacks of the top-level manifest and of
+ * every nested assembly (a Stage), each with its environment, template and construct metadata.
+ * Plain JSON reading on purpose: the CLI must not need aws-cdk-lib at run time.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { CliError } from './errors';
+
+/** A metadata entry as the manifest stores it. */
+export interface MetadataEntry {
+  readonly type: string;
+  readonly data?: unknown;
+}
+
+/** One CloudFormation stack of the assembly. */
+export interface AssemblyStack {
+  /** Artifact id in its manifest. */
+  readonly artifactId: string;
+  /** Hierarchical display path, e.g. `Prod/Shop` for stack `Shop` in stage `Prod`. */
+  readonly displayName: string;
+  /** The CloudFormation stack name, e.g. `Prod-Shop`. */
+  readonly stackName: string;
+  /** Undefined for an environment-agnostic stack (the SDK's default account). */
+  readonly account?: string;
+  /** Undefined for an environment-agnostic stack (the SDK's default region). */
+  readonly region?: string;
+  /** The directory the template and its assets are in. */
+  readonly dir: string;
+  readonly template: CfnTemplate;
+  /** Construct path -> metadata entries, for every construct of the stack (nested stacks included). */
+  readonly metadata: Record<string, MetadataEntry[]>;
+}
+
+/** The parts of a template the CLI reads. */
+export interface CfnTemplate {
+  readonly Resources?: Record<string, CfnResource>;
+}
+
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, any>;
+  readonly Metadata?: Record<string, any>;
+}
+
+/** Every stack in the assembly at `dir`: its own in manifest order, then those of nested assemblies. */
+export function readAssembly(dir: string): AssemblyStack[] {
+  const manifestFile = path.join(dir, 'manifest.json');
+  if (!fs.existsSync(manifestFile)) {
+    throw new CliError(`no cloud assembly in ${dir} (${manifestFile} does not exist). ` +
+      'Run `npx cdk synth` in your CDK app first, or point --app at the directory it writes (cdk.out by default).');
+  }
+  return readManifest(dir);
+}
+
+function readManifest(dir: string): AssemblyStack[] {
+  const manifest = readJson(path.join(dir, 'manifest.json'));
+  const stacks: AssemblyStack[] = [];
+  const nested: AssemblyStack[] = [];
+  for (const [artifactId, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
+    if (artifact.type === 'cdk:cloud-assembly') {
+      nested.push(...readManifest(path.join(dir, artifact.properties.directoryName)));
+    } else if (artifact.type === 'aws:cloudformation:stack') {
+      stacks.push(readStack(dir, artifactId, artifact));
+    }
+  }
+  // The app's own stacks first, then those of its stages.
+  return [...stacks, ...nested];
+}
+
+function readStack(dir: string, artifactId: string, artifact: any): AssemblyStack {
+  const [account, region] = parseEnvironment(artifact.environment);
+  const metadata: Record<string, MetadataEntry[]> = { ...(artifact.metadata ?? {}) };
+  // Newer CDK versions write the metadata into a file of its own.
+  if (artifact.additionalMetadataFile) {
+    Object.assign(metadata, readJson(path.join(dir, artifact.additionalMetadataFile)));
+  }
+  return {
+    artifactId,
+    displayName: artifact.displayName ?? artifactId,
+    stackName: artifact.properties?.stackName ?? artifactId,
+    account,
+    region,
+    dir,
+    template: readJson(path.join(dir, artifact.properties.templateFile)),
+    metadata,
+  };
+}
+
+/** `aws://123456789012/eu-west-1` -> [account, region]; `unknown-*` parts are undefined. */
+function parseEnvironment(environment: unknown): [string | undefined, string | undefined] {
+  const match = typeof environment === 'string' ? /^aws:\/\/([^/]+)\/(.+)$/.exec(environment) : null;
+  if (!match) return [undefined, undefined];
+  const known = (part: string) => (part.startsWith('unknown-') ? undefined : part);
+  return [known(match[1]), known(match[2])];
+}
+
+/**
+ * The templates of a stack: its own and those of its nested stacks (`AWS::CloudFormation::Stack`
+ * resources whose template CDK wrote into the assembly), each with the stack it belongs to.
+ */
+export function stackTemplates(stack: AssemblyStack): CfnTemplate[] {
+  const templates: CfnTemplate[] = [];
+  const visit = (template: CfnTemplate, depth: number) => {
+    templates.push(template);
+    if (depth > 10) return;
+    for (const resource of Object.values(template.Resources ?? {})) {
+      const file = resource.Metadata?.['aws:asset:path'];
+      if (resource.Type === 'AWS::CloudFormation::Stack' && typeof file === 'string' && file.endsWith('.json')) {
+        const nested = path.join(stack.dir, file);
+        if (fs.existsSync(nested)) visit(readJson(nested), depth + 1);
+      }
+    }
+  };
+  visit(stack.template, 0);
+  return templates;
+}
+
+function readJson(file: string): any {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}); run \`npx cdk synth\` again to rewrite the cloud assembly`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new CliError(`${file} is not valid JSON; run \`npx cdk synth\` again to rewrite the cloud assembly`);
+  }
+}

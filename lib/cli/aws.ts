@@ -1,0 +1,110 @@
+/*
+ * Talking to Secrets Manager. The SDK is not a dependency of this package (the Lambda runtime
+ * provides it to handlers), so it is loaded with require() on first use, from the package's own
+ * location or the current project, and a missing SDK is an error that says what to install.
+ * Credentials, retries and endpoints are the SDK's standard chain (AWS_PROFILE, AWS_REGION,
+ * AWS_MAX_ATTEMPTS, AWS_ENDPOINT_URL_SECRETS_MANAGER, ...).
+ */
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { CliError } from './errors';
+import { partitionOf, SecretEntry } from './inventory';
+
+export type Sdk = typeof import('@aws-sdk/client-secrets-manager');
+
+const SDK_MODULE = '@aws-sdk/client-secrets-manager';
+
+let sdk: Sdk | undefined;
+const clients = new Map<string, SecretsManagerClient>();
+
+export function loadSdk(): Sdk {
+  if (sdk) return sdk;
+  // Lazy on purpose, and not a dependency: from this package's location, else from the current project.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  for (const load of [() => require(SDK_MODULE), () => require(require.resolve(SDK_MODULE, { paths: [process.cwd()] }))]) {
+    try {
+      sdk = load() as Sdk;
+      return sdk;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw e;
+    }
+  }
+  throw new CliError('this command needs the AWS SDK for JavaScript v3 Secrets Manager client, which is not installed. ' +
+    `Install it in your CDK app: npm install --save-dev ${SDK_MODULE}`);
+}
+
+/** One client per region; `undefined` is the SDK's default region. */
+export function clientFor(region: string | undefined): SecretsManagerClient {
+  const key = region ?? '';
+  let client = clients.get(key);
+  if (!client) {
+    client = new (loadSdk().SecretsManagerClient)(region ? { region } : {});
+    clients.set(key, client);
+  }
+  return client;
+}
+
+export function destroyClients(): void {
+  for (const client of clients.values()) client.destroy();
+  clients.clear();
+}
+
+/**
+ * The SecretId to call with: in a stack with a known account and region, the ARN without its
+ * random suffix, so the call reaches that account (or fails there) instead of whatever account the
+ * credentials are in; otherwise the name. A name that itself ends like a suffix keeps the name.
+ */
+export function secretIdOf(entry: SecretEntry): string {
+  if (entry.account && entry.region && !/-[A-Za-z0-9]{6}$/.test(entry.secretName)) {
+    return `arn:${partitionOf(entry.region)}:secretsmanager:${entry.region}:${entry.account}:secret:${entry.secretName}`;
+  }
+  return entry.secretName;
+}
+
+/** Where a secret is looked up, for messages: `us-east-1` or `the default region`. */
+export function whereOf(entry: SecretEntry): string {
+  const region = entry.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION);
+  const where = region ? `region ${region}` : 'the default region';
+  return entry.account ? `account ${entry.account}, ${where}` : where;
+}
+
+/** The AWS error code (the exception name), e.g. `ResourceNotFoundException`. */
+export function errorCode(e: unknown): string {
+  const { name, code } = (e ?? {}) as { name?: unknown; code?: unknown };
+  if (typeof name === 'string' && name !== 'Error') return name;
+  // Network failures are plain Errors with a Node code, e.g. ECONNREFUSED.
+  return typeof code === 'string' ? code : 'UnknownError';
+}
+
+/** How many attempts the SDK made, when it says. */
+export function attemptsOf(e: unknown): number | undefined {
+  return (e as { $metadata?: { attempts?: number } })?.$metadata?.attempts;
+}
+
+/**
+ * Errors that no secret can get past (no credentials, no region, rejected credentials): they end
+ * the command with one message instead of one error per secret.
+ */
+export function fatalAwsError(e: unknown, entry: SecretEntry): CliError | undefined {
+  const code = errorCode(e);
+  const message = e instanceof Error ? e.message : String(e);
+  if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    return new CliError('no AWS credentials found. Configure them as for the AWS CLI: AWS_PROFILE (after `aws configure` or ' +
+      '`aws sso login`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.');
+  }
+  if (/Region is missing/i.test(message)) {
+    return new CliError(`no AWS region for stack ${entry.stack.displayName}: it is environment-agnostic, so the SDK's default region is used, and none is configured. ` +
+      'Set AWS_REGION (or a region in your AWS profile), or give the stack an env in the app.');
+  }
+  if (['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'InvalidClientTokenId'].includes(code)) {
+    return new CliError(`AWS rejected the credentials (${code}) while reading secret ${entry.secretName}. ` +
+      'Refresh them (e.g. `aws sso login`) or check AWS_PROFILE.');
+  }
+  return undefined;
+}
+
+/** Whether an InvalidRequestException means the secret is scheduled for deletion. */
+export function isScheduledForDeletion(e: unknown): boolean {
+  return errorCode(e) === 'InvalidRequestException' && /deleted|deletion/i.test(e instanceof Error ? e.message : '');
+}
+
+export const KMS_ERRORS = new Set(['DecryptionFailure', 'EncryptionFailure', 'KMSAccessDeniedException', 'KMSDisabledException', 'KMSInvalidStateException', 'KMSNotFoundException']);

@@ -1,0 +1,209 @@
+/*
+ * Which secrets an app has: every AppSecret (from the metadata entry each one adds to the manifest)
+ * and every secret a function reads that no AppSecret of the app creates (imported with
+ * AppSecret.fromSecretName), found in the functions' environment variables in the templates.
+ */
+import { APP_SECRET_METADATA_TYPE, AppSecretMetadata, SECRET_ENV_KEY_SUFFIX } from '../env-contract';
+import { AssemblyStack, CfnResource, CfnTemplate, stackTemplates } from './assembly';
+
+/** A secret of the app, as the CLI shows and checks it. */
+export interface SecretEntry {
+  /** The stack that creates it, or (imported) the stack of the first function that reads it. */
+  readonly stack: AssemblyStack;
+  /** Logical name; for an imported secret, derived from the environment variable key. */
+  readonly name: string;
+  /** Physical name. */
+  readonly secretName: string;
+  readonly envKey: string;
+  /** Keys a JSON value must have; undefined for a plain string. */
+  readonly jsonKeys?: readonly string[];
+  /** Created outside the app (AppSecret.fromSecretName). */
+  readonly imported: boolean;
+  /** Account and region the secret lives in; undefined means the SDK's default. */
+  readonly account?: string;
+  readonly region?: string;
+  /** Display paths of the functions that read it, e.g. `Shop-dev/Checkout`. */
+  readonly functions: string[];
+}
+
+/** A Lambda function's secret-like environment variables, resolved to names where possible. */
+interface FunctionRead {
+  readonly path: string;
+  readonly stack: AssemblyStack;
+  readonly envKey: string;
+  readonly secretName: string;
+  readonly account?: string;
+  readonly region?: string;
+  /** Whether it names a secret outside the app when no AppSecret matches: a `*_SECRET_NAME` key or an ARN. */
+  readonly importable: boolean;
+  /** Whether the value was a full ARN, which may end with the random suffix. */
+  readonly fromArn: boolean;
+}
+
+/** Every secret of the given stacks; `allStacks` is searched for functions that read them. */
+export function buildInventory(stacks: readonly AssemblyStack[], allStacks: readonly AssemblyStack[]): SecretEntry[] {
+  const reads = allStacks.flatMap(functionReads);
+  const created = allStacks.flatMap((stack) => appSecretsOf(stack).map((meta) => ({ stack, meta })));
+  const entries: SecretEntry[] = [];
+
+  for (const { stack, meta } of created) {
+    if (!stacks.includes(stack)) continue;
+    const readers = reads.filter((read) => names(read, meta.secretName) && sameLocation(read, stack));
+    entries.push({
+      stack,
+      name: meta.name,
+      secretName: meta.secretName,
+      envKey: meta.envKey,
+      jsonKeys: meta.jsonKeys,
+      imported: false,
+      account: stack.account,
+      region: stack.region,
+      functions: unique(readers.map((read) => read.path)).sort(),
+    });
+  }
+
+  const isCreated = (read: FunctionRead) => created.some(({ stack, meta }) => names(read, meta.secretName) && sameLocation(read, stack));
+  const importedReads = reads.filter((read) => read.importable && !isCreated(read) && stacks.includes(read.stack));
+  for (const read of importedReads) {
+    const existing = entries.find((entry) => entry.imported && entry.stack === read.stack && entry.secretName === read.secretName);
+    if (existing) {
+      if (!existing.functions.includes(read.path)) existing.functions.splice(sortedIndex(existing.functions, read.path), 0, read.path);
+      continue;
+    }
+    entries.push({
+      stack: read.stack,
+      name: logicalNameFromEnvKey(read.envKey),
+      secretName: read.secretName,
+      envKey: read.envKey,
+      imported: true,
+      account: read.account ?? read.stack.account,
+      region: read.region ?? read.stack.region,
+      functions: [read.path],
+    });
+  }
+  // Stacks in assembly order; within one, created secrets first, then imported ones.
+  const order = (entry: SecretEntry) => allStacks.indexOf(entry.stack);
+  return entries.map((entry, i) => ({ entry, i })).sort((a, b) => order(a.entry) - order(b.entry) || a.i - b.i).map(({ entry }) => entry);
+}
+
+/** `PARTNER_TOKEN_SECRET_NAME` -> `partner-token`: what `getEnv` maps back to the same key. */
+export function logicalNameFromEnvKey(envKey: string): string {
+  const base = envKey.endsWith(SECRET_ENV_KEY_SUFFIX) ? envKey.slice(0, -SECRET_ENV_KEY_SUFFIX.length) : envKey;
+  return base.toLowerCase().replace(/_/g, '-');
+}
+
+function appSecretsOf(stack: AssemblyStack): AppSecretMetadata[] {
+  const found: AppSecretMetadata[] = [];
+  for (const entries of Object.values(stack.metadata)) {
+    for (const entry of entries) {
+      const data = entry.data as Partial<AppSecretMetadata> | undefined;
+      if (entry.type === APP_SECRET_METADATA_TYPE && typeof data?.name === 'string' && typeof data.secretName === 'string') {
+        found.push(data as AppSecretMetadata);
+      }
+    }
+  }
+  return found;
+}
+
+function functionReads(stack: AssemblyStack): FunctionRead[] {
+  const reads: FunctionRead[] = [];
+  for (const template of stackTemplates(stack)) {
+    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::Lambda::Function') continue;
+      const variables: Record<string, unknown> = resource.Properties?.Environment?.Variables ?? {};
+      for (const [envKey, raw] of Object.entries(variables)) {
+        const value = resolveValue(raw, template, stack);
+        if (value === undefined) continue;
+        const arn = parseSecretArn(value);
+        reads.push({
+          path: functionPath(stack, logicalId, resource),
+          stack,
+          envKey,
+          secretName: arn?.name ?? value,
+          account: arn?.account,
+          region: arn?.region,
+          // Any variable may carry an AppSecret's name (a custom envKey); unmatched ones count only if they look like secrets.
+          importable: arn !== undefined || envKey.endsWith(SECRET_ENV_KEY_SUFFIX),
+          fromArn: arn !== undefined,
+        });
+      }
+    }
+  }
+  return reads;
+}
+
+function functionPath(stack: AssemblyStack, logicalId: string, resource: CfnResource): string {
+  const cdkPath = resource.Metadata?.['aws:cdk:path'];
+  return typeof cdkPath === 'string' ? cdkPath.replace(/\/Resource$/, '') : `${stack.displayName}/${logicalId}`;
+}
+
+/**
+ * A literal, a Ref to a secret of the same template (its Name), or an Fn::Join/Fn::Sub of literals
+ * and pseudo parameters known from the stack's environment. Anything else is not followed.
+ */
+function resolveValue(value: unknown, template: CfnTemplate, stack: AssemblyStack): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, any>;
+  if (typeof v.Ref === 'string') {
+    const pseudo = pseudoParameter(v.Ref, stack);
+    if (pseudo !== undefined) return pseudo;
+    const target = template.Resources?.[v.Ref];
+    return target?.Type === 'AWS::SecretsManager::Secret' && typeof target.Properties?.Name === 'string' ? target.Properties.Name : undefined;
+  }
+  if (Array.isArray(v['Fn::Join']) && Array.isArray(v['Fn::Join'][1])) {
+    const parts = v['Fn::Join'][1].map((part: unknown) => resolveValue(part, template, stack));
+    return parts.every((part: string | undefined) => part !== undefined) ? parts.join(v['Fn::Join'][0]) : undefined;
+  }
+  if (typeof v['Fn::Sub'] === 'string') {
+    let unresolved = false;
+    const text = v['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_: string, name: string) => pseudoParameter(name, stack) ?? (unresolved = true, ''));
+    return unresolved ? undefined : text;
+  }
+  return undefined;
+}
+
+function pseudoParameter(name: string, stack: AssemblyStack): string | undefined {
+  switch (name) {
+    case 'AWS::Partition': return partitionOf(stack.region);
+    case 'AWS::Region': return stack.region;
+    case 'AWS::AccountId': return stack.account;
+    case 'AWS::URLSuffix': return 'amazonaws.com';
+    default: return undefined;
+  }
+}
+
+/** The partition of a region; `aws` when the region is unknown. */
+export function partitionOf(region: string | undefined): string {
+  if (region?.startsWith('cn-')) return 'aws-cn';
+  if (region?.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
+
+/** `arn:aws:secretsmanager:eu-west-1:111122223333:secret:name[-AbCdEf]` -> its parts. */
+function parseSecretArn(value: string): { region: string; account: string; name: string } | undefined {
+  const match = /^arn:[^:]+:secretsmanager:([^:]+):([^:]+):secret:(.+)$/.exec(value);
+  return match ? { region: match[1], account: match[2], name: match[3] } : undefined;
+}
+
+/** Whether a read names the secret `secretName` (a full ARN ends with `-` and six random characters). */
+function names(read: FunctionRead, secretName: string): boolean {
+  return read.secretName === secretName || (read.fromArn && read.secretName.replace(/-[A-Za-z0-9]{6}$/, '') === secretName);
+}
+
+/** Whether a function's read names a secret in `stack`'s account and region (unknown parts match). */
+function sameLocation(read: FunctionRead, stack: AssemblyStack): boolean {
+  const region = read.region ?? read.stack.region;
+  const account = read.account ?? read.stack.account;
+  return (region === undefined || stack.region === undefined || region === stack.region)
+    && (account === undefined || stack.account === undefined || account === stack.account);
+}
+
+function sortedIndex(sorted: readonly string[], value: string): number {
+  const index = sorted.findIndex((existing) => existing > value);
+  return index === -1 ? sorted.length : index;
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,123 @@
+/*
+ * A secret's status. Telling a placeholder from a real value needs the value itself, so the
+ * current version is read with GetSecretValue; only the placeholder marker and a SHA-256
+ * fingerprint are taken from it, and the value goes no further.
+ */
+import { createHash } from 'node:crypto';
+import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, secretIdOf, whereOf } from './aws';
+import { SecretEntry } from './inventory';
+
+export type Status = 'set' | 'placeholder' | 'missing' | 'denied' | 'error';
+
+export interface SecretStatus {
+  readonly status: Status;
+  /** One line for people: when it changed, why it is missing, which permission is lacking. */
+  readonly detail: string;
+  /** When the current value was set (its version's creation date). */
+  readonly lastChanged?: Date;
+  /** The AWS error code behind `denied`, `error` and some `missing`. */
+  readonly errorCode?: string;
+  /** SHA-256 of the current value; never shown, only compared. */
+  readonly fingerprint?: string;
+}
+
+/** SHA-256 of a value, as hex. */
+export function fingerprint(value: string | Uint8Array): string {
+  return createHash('sha256').update(value).digest('hex');
+}
+
+/** Checks one secret. Rejects only with errors that end the command (credentials, region, SDK). */
+export async function checkSecret(entry: SecretEntry): Promise<SecretStatus> {
+  const sdk = loadSdk();
+  const client = clientFor(entry.region);
+  const secretId = secretIdOf(entry);
+  try {
+    const output = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }));
+    const lastChanged = output.CreatedDate;
+    const when = lastChanged ? `last changed ${formatDate(lastChanged)}` : 'value present';
+    if (output.SecretString !== undefined && isPlaceholder(output.SecretString)) {
+      return { status: 'placeholder', detail: 'still the generated placeholder', lastChanged, fingerprint: fingerprint(output.SecretString) };
+    }
+    const value = output.SecretString ?? output.SecretBinary ?? '';
+    return { status: 'set', detail: when, lastChanged, fingerprint: fingerprint(value) };
+  } catch (e) {
+    const fatal = fatalAwsError(e, entry);
+    if (fatal) throw fatal;
+    return statusFromError(entry, secretId, e);
+  }
+}
+
+async function statusFromError(entry: SecretEntry, secretId: string, e: unknown): Promise<SecretStatus> {
+  const code = errorCode(e);
+  if (code === 'ResourceNotFoundException') {
+    return { status: 'missing', detail: `not found in ${whereOf(entry)}${entry.imported ? ' (created outside this app)' : ': not deployed, or deleted'}`, errorCode: code };
+  }
+  if (isScheduledForDeletion(e)) {
+    return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}`, errorCode: code };
+  }
+  if (KMS_ERRORS.has(code)) {
+    return { status: 'denied', detail: `cannot decrypt it (${code}): needs kms:Decrypt on the secret's KMS key, via secretsmanager`, errorCode: code };
+  }
+  if (code === 'AccessDeniedException') return describeWhenDenied(entry, secretId);
+  const attempts = attemptsOf(e);
+  return { status: 'error', detail: `${code}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}`, errorCode: code };
+}
+
+/** GetSecretValue was denied: DescribeSecret still tells a missing or deleted secret from one that exists. */
+async function describeWhenDenied(entry: SecretEntry, secretId: string): Promise<SecretStatus> {
+  const sdk = loadSdk();
+  try {
+    const described = await clientFor(entry.region).send(new sdk.DescribeSecretCommand({ SecretId: secretId }));
+    if (described.DeletedDate) {
+      return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}` };
+    }
+    const changed = described.LastChangedDate ? `, last changed ${formatDate(described.LastChangedDate)}` : '';
+    return {
+      status: 'denied',
+      detail: `exists${changed}, but its value cannot be read to tell a placeholder from a real value: needs secretsmanager:GetSecretValue on ${secretId}`,
+      lastChanged: described.LastChangedDate,
+      errorCode: 'AccessDeniedException',
+    };
+  } catch (e) {
+    const fatal = fatalAwsError(e, entry);
+    if (fatal) throw fatal;
+    if (errorCode(e) === 'ResourceNotFoundException') return { status: 'missing', detail: `not found in ${whereOf(entry)}`, errorCode: 'ResourceNotFoundException' };
+    return { status: 'denied', detail: `needs secretsmanager:GetSecretValue (or at least DescribeSecret) on ${secretId}`, errorCode: 'AccessDeniedException' };
+  }
+}
+
+/** Whether a value is AppSecret's generated placeholder: a JSON object with the marker key. */
+export function isPlaceholder(value: string): boolean {
+  if (!value.includes(PLACEHOLDER_MARKER_KEY)) return false;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null && PLACEHOLDER_MARKER_KEY in parsed;
+  } catch {
+    return false;
+  }
+}
+
+/** `2026-11-23 14:05 UTC`. */
+export function formatDate(date: Date): string {
+  return `${date.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+}
+
+/**
+ * Checks many secrets, a few at a time, calling `progress` after each. Results are in the order of
+ * `entries`.
+ */
+export async function checkSecrets(entries: readonly SecretEntry[], progress?: (done: number, total: number) => void): Promise<SecretStatus[]> {
+  const results: SecretStatus[] = new Array(entries.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < entries.length) {
+      const index = next++;
+      results[index] = await checkSecret(entries[index]);
+      progress?.(++done, entries.length);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, entries.length) }, worker));
+  return results;
+}

@@ -1,0 +1,124 @@
+/*
+ * Where values come from (a file, stdin, a prompt; never the command line) and what makes one
+ * acceptable. No message here quotes a value: a JSON error says where, not what.
+ */
+import * as fs from 'node:fs';
+import { CliError } from './errors';
+import { SecretEntry } from './inventory';
+import { promptHidden } from './prompt';
+import { locateJsonError } from '../runtime/json';
+
+/** The value for `set`: --from-file, else piped stdin, else a prompt on the terminal. */
+export async function readValue(entry: SecretEntry, fromFile: string | undefined): Promise<string> {
+  if (fromFile !== undefined) return dropTrailingNewline(readFile(fromFile));
+  if (!process.stdin.isTTY) {
+    const piped = await readStdin();
+    if (piped === '') {
+      throw new CliError(`no value for ${entry.name}: stdin is not a terminal (so there is no prompt) and nothing was piped into it. ` +
+        'Pass --from-file PATH, pipe the value (printf %s "$VALUE" | cdk-app-secrets set ...), or run it in a terminal.');
+    }
+    return dropTrailingNewline(piped);
+  }
+  const shape = entry.jsonKeys ? ` (a JSON object with ${entry.jsonKeys.join(', ')})` : '';
+  return promptHidden(`Value for ${entry.name}${shape} in ${entry.secretName} (input hidden): `);
+}
+
+/** Errors that make a value unacceptable for this secret (empty; JSON shape); [] when fine. */
+export function valueProblems(entry: SecretEntry, value: string): string[] {
+  if (value.trim() === '') return ['the value is empty'];
+  if (!entry.jsonKeys) return [];
+  const expected = `a JSON object with the keys ${entry.jsonKeys.join(', ')}`;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    const { position, reason } = locateJsonError(value);
+    return [`the value must be ${expected}, but it is not valid JSON (${reason} at position ${position})`];
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    return [`the value must be ${expected}, but it is ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a JSON ${typeof parsed}`}`];
+  }
+  const missing = entry.jsonKeys.filter((key) => !(key in parsed));
+  return missing.length > 0 ? [`the JSON value lacks the key${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (declared: ${entry.jsonKeys.join(', ')})`] : [];
+}
+
+/** One entry of a load file. */
+export interface LoadEntry {
+  /** The key as written: logical name, env var key or physical name. */
+  readonly key: string;
+  readonly value: string;
+  /** Where it is, for messages: `line 3` or `key "x"`. */
+  readonly where: string;
+}
+
+/**
+ * Entries of a load file: a JSON object (name -> string, or object stored as its JSON text, as
+ * the runtime's local-mode file) when its text starts with `{`, otherwise a .env file.
+ */
+export function readLoadFile(file: string): LoadEntry[] {
+  const text = readFile(file);
+  return text.trimStart().startsWith('{') ? parseJsonFile(file, text) : parseDotEnv(file, text);
+}
+
+function parseJsonFile(file: string, text: string): LoadEntry[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    const { position, reason } = locateJsonError(text);
+    throw new CliError(`${file} is not valid JSON (${reason} at position ${position}); it must map logical names to values, e.g. {"stripe-api-key": "..."}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new CliError(`${file} must be a JSON object mapping logical names to values`);
+  }
+  return Object.entries(parsed as Record<string, unknown>).map(([key, value]) => {
+    if (typeof value === 'string') return { key, value, where: `key "${key}"` };
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { key, value: JSON.stringify(value), where: `key "${key}"` };
+    throw new CliError(`${file}: the value of "${key}" must be a string or a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`})`);
+  });
+}
+
+/** `name=value` lines; `#` comments, `export ` prefixes, '...' literal and "..." escaped values. */
+function parseDotEnv(file: string, text: string): LoadEntry[] {
+  const entries: LoadEntry[] = [];
+  text.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const where = `line ${index + 1}`;
+    const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
+    if (!match) throw new CliError(`${file} ${where}: expected name=value (the logical name or the environment variable key)`);
+    const [, key, rest] = match;
+    entries.push({ key, value: dotEnvValue(file, where, rest), where });
+  });
+  return entries;
+}
+
+function dotEnvValue(file: string, where: string, rest: string): string {
+  const quote = rest[0];
+  if (quote === '\'' || quote === '"') {
+    const end = rest.lastIndexOf(quote);
+    if (end === 0) throw new CliError(`${file} ${where}: the quoted value has no closing ${quote}`);
+    const inner = rest.slice(1, end);
+    return quote === '\'' ? inner : inner.replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' } as Record<string, string>)[c] ?? c);
+  }
+  return rest.replace(/\s+#.*$/, '').trim();
+}
+
+function readFile(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new CliError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** One trailing line break is what `echo` and editors add, not part of the value. */
+function dropTrailingNewline(value: string): string {
+  return value.replace(/\r?\n$/, '');
+}

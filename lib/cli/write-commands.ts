@@ -1,0 +1,153 @@
+/* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
+import * as path from 'node:path';
+import { ParsedArgs } from './args';
+import { readAssembly } from './assembly';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, secretIdOf, whereOf } from './aws';
+import { CliError, EXIT_FAILURE } from './errors';
+import { buildInventory, SecretEntry } from './inventory';
+import { Io } from './output';
+import { describeStacks, findSecret, knownNames, selectOneStack } from './select';
+import { checkSecret, fingerprint, SecretStatus } from './status';
+import { readLoadFile, readValue, valueProblems } from './values';
+
+/** The secrets of the one stack `--stack` names. */
+function stackSecrets(args: ParsedArgs, command: string): SecretEntry[] {
+  const all = readAssembly(path.resolve(args.app));
+  const stack = selectOneStack(all, args.stacks[0], command);
+  return buildInventory([stack], all);
+}
+
+function stackLabel(entries: readonly SecretEntry[], args: ParsedArgs): string {
+  return entries[0]?.stack.displayName ?? args.stacks[0] ?? 'the stack';
+}
+
+export async function setCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const name = args.target!;
+  const entry = args.stacks.length === 0 ? findInAnyStack(args, name) : undefined;
+  const entries = entry ? [entry] : stackSecrets(args, 'set');
+  const found = entry ?? findSecret(entries, name);
+  if (!found) {
+    throw new CliError(`stack ${stackLabel(entries, args)} has no secret '${name}'. Its secrets: ${knownNames(entries)}`);
+  }
+  return setOne(found, args, io);
+}
+
+/**
+ * Without --stack: the one secret `name` names in the whole assembly (a physical name is unique;
+ * a logical name may be in several stacks, and then --stack decides). Undefined to fall back to
+ * the one-stack rules.
+ */
+function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined {
+  const all = readAssembly(path.resolve(args.app));
+  if (all.length <= 1) return undefined;
+  const inventory = buildInventory(all, all);
+  const byPhysical = inventory.filter((entry) => entry.secretName === name);
+  const matches = byPhysical.length > 0
+    ? byPhysical
+    : all.map((stack) => findSecret(inventory.filter((e) => e.stack === stack), name)).filter((e) => e !== undefined);
+  if (matches.length === 1) return matches[0];
+  if (matches.length > 1) {
+    throw new CliError(`'${name}' is a secret of ${matches.length} stacks (${matches.map((e) => e!.stack.displayName).join(', ')}); choose one with --stack`);
+  }
+  throw new CliError(`no stack has a secret '${name}'; stacks in the assembly: ${describeStacks(all)}`);
+}
+
+async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<number> {
+  loadSdk(); // Before asking for a value that could not be written.
+  const value = await readValue(entry, args.fromFile);
+  const problems = valueProblems(entry, value);
+  if (problems.length > 0) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${problems.join('; ')}`);
+  const versionId = await putValue(entry, value);
+  io.out(`set ${entry.name}: ${entry.secretName}, version ${versionId}\n`);
+  return 0;
+}
+
+export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
+  const entries = stackSecrets(args, 'load');
+  const file = args.target!;
+  const items = readLoadFile(file);
+  if (items.length === 0) throw new CliError(`${file} has no entries`);
+  const stack = stackLabel(entries, args);
+
+  // Everything that can be known without AWS is checked before anything is written.
+  const planned = items.map((item) => ({ item, entry: findSecret(entries, item.key) }));
+  const unknown = planned.filter(({ entry }) => !entry);
+  const invalid = planned.flatMap(({ item, entry }) => (entry ? valueProblems(entry, item.value).map((problem) => `${item.key} (${item.where}): ${problem}`) : []));
+  const duplicates = planned.filter(({ entry }, i) => entry && planned.findIndex((other) => other.entry === entry) !== i);
+  if (unknown.length > 0 || invalid.length > 0 || duplicates.length > 0) {
+    for (const { item } of unknown) io.out(`unknown     ${item.key} (${item.where}): not a secret of stack ${stack}\n`);
+    for (const problem of invalid) io.out(`invalid     ${problem}\n`);
+    for (const { item, entry } of duplicates) io.out(`duplicate   ${item.key} (${item.where}): ${entry!.name} is given more than once\n`);
+    const reasons = [
+      unknown.length > 0 ? `${unknown.length} unknown name${unknown.length > 1 ? 's' : ''} (stack ${stack} has: ${knownNames(entries)})` : '',
+      invalid.length > 0 ? `${invalid.length} invalid value${invalid.length > 1 ? 's' : ''}` : '',
+      duplicates.length > 0 ? `${duplicates.length} duplicate${duplicates.length > 1 ? 's' : ''}` : '',
+    ].filter(Boolean).join(', ');
+    throw new CliError(`${file}: ${reasons}; nothing was written`);
+  }
+
+  const targets = planned.map(({ item, entry }) => ({ item, entry: entry! }));
+  const statuses: SecretStatus[] = [];
+  for (const { entry } of targets) statuses.push(await checkSecret(entry));
+  const unwritable = targets.filter((_, i) => statuses[i].status === 'missing');
+  if (unwritable.length > 0) {
+    for (const { entry } of unwritable) io.out(`missing     ${entry.name} (${entry.secretName}): ${statuses[targets.findIndex((t) => t.entry === entry)].detail}\n`);
+    throw new CliError(`${unwritable.length} secret${unwritable.length > 1 ? 's do' : ' does'} not exist in AWS (deploy the stack first: npx cdk deploy ${stack}); nothing was written`);
+  }
+
+  let failures = 0;
+  for (const [i, { item, entry }] of targets.entries()) {
+    const status = statuses[i];
+    const label = `${entry.name.padEnd(24)} ${entry.secretName}`;
+    if (status.fingerprint !== undefined && status.fingerprint === fingerprint(item.value)) {
+      io.out(`unchanged   ${label}\n`);
+      continue;
+    }
+    const before = status.status === 'denied' ? 'current value not readable' : `now ${status.status}`;
+    if (args.dryRun) {
+      io.out(`would set   ${label} (${before})\n`);
+      continue;
+    }
+    try {
+      const versionId = await putValue(entry, item.value);
+      io.out(`set         ${label}, version ${versionId}\n`);
+    } catch (e) {
+      if (!(e instanceof CliError) || e.exitCode !== EXIT_FAILURE) throw e;
+      failures++;
+      io.err(`failed      ${label}: ${e.message}\n`);
+    }
+  }
+  if (args.dryRun) io.err('dry run: nothing was written\n');
+  return failures === 0 ? 0 : EXIT_FAILURE;
+}
+
+/** PutSecretValue; resolves with the new version id, or rejects with a CliError that says what to do. */
+async function putValue(entry: SecretEntry, value: string): Promise<string> {
+  const sdk = loadSdk();
+  const secretId = secretIdOf(entry);
+  try {
+    const output = await clientFor(entry.region).send(new sdk.PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
+    return output.VersionId ?? '(no version id returned)';
+  } catch (e) {
+    const fatal = fatalAwsError(e, entry);
+    if (fatal) throw fatal;
+    const code = errorCode(e);
+    if (code === 'ResourceNotFoundException') {
+      throw new CliError(`secret ${entry.secretName} does not exist in ${whereOf(entry)}: ${entry.imported
+        ? 'it is created outside this app; create it first (aws secretsmanager create-secret)'
+        : `deploy the stack first (npx cdk deploy ${entry.stack.displayName})`}`);
+    }
+    if (isScheduledForDeletion(e)) {
+      throw new CliError(`secret ${entry.secretName} is scheduled for deletion: restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}, then set it again`);
+    }
+    if (code === 'AccessDeniedException') {
+      throw new CliError(`access denied writing ${entry.secretName}: your credentials need secretsmanager:PutSecretValue on ${secretId}` +
+        ' (and kms:GenerateDataKey on its key, if it uses a customer-managed one)');
+    }
+    if (KMS_ERRORS.has(code)) {
+      throw new CliError(`writing ${entry.secretName} failed with ${code}: your credentials need kms:GenerateDataKey and kms:Decrypt on the secret's KMS key`);
+    }
+    const attempts = attemptsOf(e);
+    throw new CliError(`writing ${entry.secretName} failed with ${code}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}; nothing was changed, try again`);
+  }
+}

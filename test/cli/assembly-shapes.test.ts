@@ -1,0 +1,80 @@
+/*
+ * Assemblies shaped unlike the example app. Secrets and functions inside a NestedStack: the
+ * metadata of its constructs is in the parent stack's manifest entry, and its functions are in a
+ * template of their own. Readers in another region, whose variable holds the secret's ARN.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { AppSecret } from '../../lib';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { runCli } from '../support/run-cli';
+
+let outdir: string;
+let endpoint: FakeSecretsManager;
+
+function inlineFunction(scope: NestedStack | Stack, id: string): lambda.Function {
+  return new lambda.Function(scope, id, { runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => 1;') });
+}
+
+beforeAll(async () => {
+  outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-nested-'));
+  const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
+  const parent = new Stack(app, 'Parent');
+  const inner = new NestedStack(parent, 'Inner');
+  const apiKey = new AppSecret(inner, 'ApiKey', { name: 'api-key', secretName: 'parent/dev/api-key', nameOutput: false });
+  const legacy = AppSecret.fromSecretName(inner, 'Legacy', { secretName: 'legacy/shared-token', name: 'shared-token' });
+  const innerFn = inlineFunction(inner, 'InnerFn');
+  apiKey.grantRead(innerFn);
+  legacy.grantRead(innerFn);
+  apiKey.grantRead(inlineFunction(parent, 'ParentFn'));
+
+  // A secret in eu-west-1, read from us-west-2 by ARN (a client reads only its own region).
+  const home = new Stack(app, 'Home', { env: { account: '123456789012', region: 'eu-west-1' } });
+  new AppSecret(home, 'HomeKey', { name: 'home-key', secretName: 'home/prod/home-key', nameOutput: false });
+  const reader = new Stack(app, 'Reader', { env: { account: '123456789012', region: 'us-west-2' } });
+  inlineFunction(reader, 'LiteralArn').addEnvironment('HOME_KEY_SECRET_NAME', 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:home/prod/home-key');
+  const sub = inlineFunction(reader, 'SubArn');
+  (sub.node.defaultChild as lambda.CfnFunction).addPropertyOverride('Environment.Variables.HOME_KEY_SECRET_NAME',
+    { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:eu-west-1:${AWS::AccountId}:secret:home/prod/home-key' });
+  inlineFunction(reader, 'OtherAccount').addEnvironment('PEER_KEY_SECRET_NAME', 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:home/prod/home-key');
+  app.synth();
+
+  endpoint = await startFakeSecretsManager({ region: 'eu-west-1', accountId: '123456789012' });
+  endpoint.putSecret('parent/dev/api-key', 'api_key_nested_value_4e1f');
+  endpoint.putSecret('home/prod/home-key', 'home_key_value_0e44d1');
+}, 120_000);
+
+afterAll(async () => {
+  await endpoint?.close();
+  fs.rmSync(outdir, { recursive: true, force: true });
+});
+
+test('list finds AppSecrets and imported secrets of a nested stack under the parent, with the functions in both', async () => {
+  const result = await runCli(['list', '--json', '--app', outdir, '--stack', 'Parent'], {
+    env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+  });
+  expect(result.code).toBe(0);
+  const rows = JSON.parse(result.stdout);
+  expect(rows.map((row: any) => [row.stack, row.name, row.secretName, row.status, row.functions])).toEqual([
+    ['Parent', 'api-key', 'parent/dev/api-key', 'set', ['Parent/Inner/InnerFn', 'Parent/ParentFn']],
+    ['Parent', 'shared-token', 'legacy/shared-token', 'missing', ['Parent/Inner/InnerFn']],
+  ]);
+  expect(`${result.stdout}${result.stderr}`).not.toContain('api_key_nested_value_4e1f');
+});
+
+test('readers in another region that name the secret by ARN are its functions, not imported secrets', async () => {
+  const result = await runCli(['list', '--json', '--app', outdir, '--stack', 'Home', '--stack', 'Reader'], {
+    env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+  });
+  expect(result.code).toBe(0);
+  const rows = JSON.parse(result.stdout);
+  expect(rows.map((row: any) => [row.stack, row.name, row.region, row.account, row.imported, row.status, row.functions])).toEqual([
+    ['Home', 'home-key', 'eu-west-1', '123456789012', false, 'set', ['Reader/LiteralArn', 'Reader/SubArn']],
+    // Same name, another account: a different secret, imported, looked up in its own account and region.
+    ['Reader', 'peer-key', 'eu-west-1', '999999999999', true, 'missing', ['Reader/OtherAccount']],
+  ]);
+  expect(`${result.stdout}${result.stderr}`).not.toContain('home_key_value_0e44d1');
+});

@@ -1,0 +1,151 @@
+/*
+ * The CLI's conventions and its errors before any secret is read: help, exit codes, colour,
+ * progress, and clear messages for a missing assembly, stack, credentials, region or SDK.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { allValues, CliFixture, expectNoValueIn, startCliFixture } from './fixture';
+import { cliCommand, runCli, runCliInPty } from '../support/run-cli';
+
+let fx: CliFixture;
+let tmp: string;
+
+beforeAll(async () => {
+  fx = await startCliFixture();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-conv-'));
+}, 120_000);
+
+afterAll(async () => {
+  await fx?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** An environment where the SDK finds no credentials and no region anywhere. */
+function bareAwsEnv(): Record<string, string | undefined> {
+  return {
+    AWS_ACCESS_KEY_ID: undefined,
+    AWS_SECRET_ACCESS_KEY: undefined,
+    AWS_SESSION_TOKEN: undefined,
+    AWS_REGION: undefined,
+    AWS_DEFAULT_REGION: undefined,
+    AWS_PROFILE: undefined,
+    AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: undefined,
+    AWS_CONTAINER_CREDENTIALS_FULL_URI: undefined,
+    AWS_WEB_IDENTITY_TOKEN_FILE: undefined,
+    AWS_CONFIG_FILE: path.join(tmp, 'no-config'),
+    AWS_SHARED_CREDENTIALS_FILE: path.join(tmp, 'no-credentials'),
+    HOME: tmp,
+    AWS_EC2_METADATA_DISABLED: 'true',
+  };
+}
+
+describe('help and usage', () => {
+  test.each(['list', 'check', 'set', 'load'])('%s --help prints its usage on stdout and exits 0', async (command) => {
+    const result = await fx.cli([command, '--help']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`^Usage: cdk-app-secrets ${command} `));
+    expect(result.stderr).toBe('');
+  });
+
+  test('--help and help list the commands', async () => {
+    for (const args of [['--help'], ['help'], ['-h']]) {
+      const result = await fx.cli(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/Commands:\n\s+list .*\n\s+check .*\n\s+set .*\n\s+load /);
+    }
+    const topic = await fx.cli(['help', 'load']);
+    expect(topic.stdout).toMatch(/^Usage: cdk-app-secrets load FILE/);
+  });
+
+  test('usage errors exit 2 on stderr with a pointer to --help, stdout empty', async () => {
+    const cases: Array<[string[], string]> = [
+      [[], 'Usage: cdk-app-secrets <command>'],
+      [['lst'], "unknown command 'lst'; commands: list, check, set, load"],
+      [['list', '--stak', 'Shop-dev'], "Unknown option '--stak'"],
+      [['set', '--stack', 'Shop-dev'], 'set needs the NAME of the secret'],
+      [['load', '--stack', 'Shop-dev'], 'load needs the FILE to read'],
+      [['check', 'Shop-dev'], 'check takes no arguments'],
+    ];
+    for (const [args, message] of cases) {
+      const result = await fx.cli(args);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toContain(message);
+    }
+  });
+});
+
+describe('clear errors', () => {
+  test('no assembly: says to run cdk synth first', async () => {
+    const result = await fx.cli(['list', '--app', path.join(tmp, 'cdk.out')]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no cloud assembly in');
+    expect(result.stderr).toContain('Run `npx cdk synth`');
+    const here = await runCli(['check'], { cwd: tmp, env: fx.env() });
+    expect(here.code).toBe(1);
+    expect(here.stderr).toMatch(/no cloud assembly in \S*cdk\.out /);
+  });
+
+  test('an unknown stack lists the stacks there are', async () => {
+    const result = await fx.cli(['list', '--stack', 'Shop-prod']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("no stack matches 'Shop-prod'. Stacks in the assembly: Shop-dev, Prod/Shop (Prod-Shop)");
+  });
+
+  test('no credentials: says how to configure them, once, not per secret', async () => {
+    const result = await fx.cli(['list', '--stack', 'Shop-dev'], { env: { ...bareAwsEnv(), AWS_REGION: 'us-east-1' } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.match(/no AWS credentials found/g)).toHaveLength(1);
+    expect(result.stderr).toContain('AWS_PROFILE');
+  });
+
+  test('no region for an environment-agnostic stack: names the stack and AWS_REGION', async () => {
+    const result = await fx.cli(['check', '--stack', 'Shop-dev'], { env: { ...bareAwsEnv(), AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no AWS region for stack Shop-dev');
+    expect(result.stderr).toContain('Set AWS_REGION');
+  });
+
+  test('no SDK installed: says exactly what to install', async () => {
+    // A copy of the executable outside this repository, in a project without node_modules.
+    const { args, compiled } = cliCommand();
+    const sourceDir = path.resolve(args[args.length - 1], '..', '..');
+    const project = path.join(tmp, 'project-without-sdk');
+    fs.cpSync(sourceDir, path.join(project, 'pkg'), { recursive: true });
+    const entry = path.join(project, 'pkg', 'cli', compiled ? 'main.js' : 'main.ts');
+    const result = await runCli(['list', '--app', fx.outdir], { cwd: project, entry, env: { ...fx.env(), NODE_PATH: undefined } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('npm install --save-dev @aws-sdk/client-secrets-manager');
+  });
+});
+
+describe('terminal conventions', () => {
+  test('on a terminal, statuses are coloured and progress is shown for a long list', async () => {
+    const result = await runCliInPty(['list', '--app', fx.outdir], { env: fx.env() });
+    fx.outputs.push(result);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('\u001b[33mplaceholder\u001b[39m');
+    expect(result.stdout).toContain('checking secrets 8/8');
+  });
+
+  test('NO_COLOR turns colour off on a terminal', async () => {
+    const result = await runCliInPty(['list', '--app', fx.outdir], { env: fx.env({ NO_COLOR: '1' }) });
+    fx.outputs.push(result);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('placeholder');
+    expect(result.stdout).not.toMatch(/\u001b\[3\dm/);
+  });
+
+  test('piped output has no colour and no progress', async () => {
+    const result = await fx.cli(['list']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).not.toContain('\u001b[');
+    expect(result.stderr).not.toContain('checking secrets');
+  });
+});
+
+test('no output of any run above contains a secret value', () => {
+  expectNoValueIn(fx.outputs, allValues(fx));
+});

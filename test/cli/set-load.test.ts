@@ -1,0 +1,296 @@
+/*
+ * `set` and `load` run as the real executable: values from files, stdin and a terminal prompt,
+ * JSON shapes, dry runs; every output stream is scanned for the values written.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { allValues, CliFixture, expectNoValueIn, startCliFixture } from './fixture';
+import { runCliInPty } from '../support/run-cli';
+
+let fx: CliFixture;
+let tmp: string;
+
+beforeAll(async () => {
+  fx = await startCliFixture();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-values-'));
+}, 120_000);
+
+afterAll(async () => {
+  await fx?.close();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  fx.endpoint.clearFaults();
+  fx.deploy();
+  fx.endpoint.resetCalls();
+});
+
+/** The current value of a secret in the endpoint, read the way the SDK would. */
+async function currentValue(name: string): Promise<string | undefined> {
+  const response = await fetch(fx.endpoint.endpoint, {
+    method: 'POST',
+    headers: { 'x-amz-target': 'secretsmanager.GetSecretValue', 'content-type': 'application/x-amz-json-1.1' },
+    body: JSON.stringify({ SecretId: name }),
+  });
+  const body = await response.json() as { SecretString?: string };
+  return body.SecretString;
+}
+
+function writeFile(name: string, text: string): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+function puts(): number {
+  return fx.endpoint.calls.PutSecretValue;
+}
+
+describe('set', () => {
+  test('from a file: writes the value (one trailing newline dropped) and prints the physical name and version id', async () => {
+    const value = fx.remember('Shop-dev/dev/stripe-api-key', 'sk_live_fromfile_91c2e8a7d0');
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--from-file', writeFile('stripe.txt', `${value}\n`)]);
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
+    expect(result.stdout).toMatch(/^set stripe-api-key: Shop-dev\/dev\/stripe-api-key, version [0-9a-f-]{36}\n$/);
+  });
+
+  test('from piped stdin', async () => {
+    const value = fx.remember('Shop-dev/dev/webhook-signing-key', 'whsec_piped_40f1aa3c7e');
+    const result = await fx.cli(['set', 'webhook-signing-key', '--stack', 'Shop-dev'], { stdin: `${value}\n` });
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/webhook-signing-key')).toBe(value);
+  });
+
+  test('from a prompt on a terminal that does not echo what is typed', async () => {
+    const value = fx.remember('Shop-dev/dev/stripe-api-key', 'sk_live_typed_6b0e93fd21');
+    const result = await runCliInPty(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--app', fx.outdir], { env: fx.env(), input: value, waitFor: 'input hidden' });
+    fx.outputs.push(result);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('Value for stripe-api-key in Shop-dev/dev/stripe-api-key (input hidden): ');
+    expect(result.stdout).toMatch(/set stripe-api-key: Shop-dev\/dev\/stripe-api-key, version /);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
+  });
+
+  test('Ctrl-C at the prompt cancels with exit 130 and writes nothing', async () => {
+    const result = await runCliInPty(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--app', fx.outdir], { env: fx.env(), input: 'sk_partial\u0003', waitFor: 'input hidden' });
+    fx.outputs.push(result);
+    expect(result.code).toBe(130);
+    expect(result.stdout).toContain('cancelled; nothing was written');
+    expect(result.stdout).not.toContain('sk_partial');
+    expect(puts()).toBe(0);
+  });
+
+  test('by physical name, and in a stack inside a stage', async () => {
+    const value = fx.remember('Prod-Shop/prod/stripe-api-key', 'sk_live_prod_8812ccf0ae');
+    const result = await fx.cli(['set', 'Prod-Shop/prod/stripe-api-key', '--stack', 'Prod/Shop'], { stdin: value });
+    expect(result.code).toBe(0);
+    expect(await currentValue('Prod-Shop/prod/stripe-api-key')).toBe(value);
+  });
+
+  test('an imported secret, by its logical name', async () => {
+    const value = fx.remember('legacy/dev/partner-token', 'ptok_new_3ac0d19b7f');
+    const result = await fx.cli(['set', 'partner-token', '--stack', 'Shop-dev'], { stdin: value });
+    expect(result.code).toBe(0);
+    expect(await currentValue('legacy/dev/partner-token')).toBe(value);
+  });
+
+  test('a JSON-shaped secret takes an object with every declared key', async () => {
+    const value = fx.remember('Shop-dev/dev/db-credentials', JSON.stringify({ username: 'shop', password: 'pw_json_ok_17c3b5e9' }));
+    const result = await fx.cli(['set', 'db-credentials', '--stack', 'Shop-dev'], { stdin: value });
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/db-credentials')).toBe(value);
+  });
+
+  test('a JSON-shaped secret refuses an object that lacks declared keys, naming them', async () => {
+    fx.remember('x', JSON.stringify({ username: 'shop', pass: 'pw_wrongkey_77a0c1' }));
+    const result = await fx.cli(['set', 'db-credentials', '--stack', 'Shop-dev'], { stdin: JSON.stringify({ username: 'shop', pass: 'pw_wrongkey_77a0c1' }) });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('lacks the key password (declared: username, password)');
+    expect(puts()).toBe(0);
+  });
+
+  test('a JSON-shaped secret refuses text that is not JSON, saying where without quoting it', async () => {
+    const value = fx.remember('x', 'pw_not_json_e61f0a {');
+    const result = await fx.cli(['set', 'db-credentials', '--stack', 'Shop-dev'], { stdin: value });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not valid JSON \(unexpected character at position 0\)/);
+    expect(puts()).toBe(0);
+  });
+
+  test('empty values are refused, from stdin and from a file', async () => {
+    const piped = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: '\n' });
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain('the value is empty');
+    const file = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--from-file', writeFile('empty.txt', '')]);
+    expect(file.code).toBe(1);
+    expect(puts()).toBe(0);
+  });
+
+  test('with nothing piped and no terminal, it says where a value can come from', async () => {
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: '' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('no value for stripe-api-key: stdin is not a terminal');
+    expect(result.stderr).toContain('--from-file PATH');
+    expect(puts()).toBe(0);
+  });
+
+  test('a value on the command line is a usage error (exit 2) and is never written', async () => {
+    const positional = await fx.cli(['set', 'stripe-api-key', 'sk_cmdline_never_5e2', '--stack', 'Shop-dev']);
+    expect(positional.code).toBe(2);
+    expect(positional.stderr).toContain('shell history');
+    const option = await fx.cli(['set', 'stripe-api-key', '--value=sk_cmdline_never_5e2', '--stack', 'Shop-dev']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain('shell history');
+    expect(`${positional.stderr}${option.stderr}`).not.toContain('sk_cmdline_never_5e2');
+    expect(puts()).toBe(0);
+  });
+
+  test('an unknown name fails, listing the names the stack has', async () => {
+    const result = await fx.cli(['set', 'strpe-api-key', '--stack', 'Shop-dev'], { stdin: 'whatever-value-1' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("stack Shop-dev has no secret 'strpe-api-key'. Its secrets: stripe-api-key, db-credentials, webhook-signing-key, partner-token");
+  });
+
+  test('without --stack, a physical name (as the runtime\'s placeholder error gives it) finds its stack', async () => {
+    const value = fx.remember('Prod-Shop/prod/webhook-signing-key', 'whsec_by_physical_9de0a4');
+    const result = await fx.cli(['set', 'Prod-Shop/prod/webhook-signing-key'], { stdin: value });
+    expect(result.code).toBe(0);
+    expect(await currentValue('Prod-Shop/prod/webhook-signing-key')).toBe(value);
+  });
+
+  test('needs --stack for a logical name several stacks have, and refuses a pattern that matches several', async () => {
+    const none = await fx.cli(['set', 'stripe-api-key'], { stdin: 'v-unused-1' });
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain("'stripe-api-key' is a secret of 2 stacks (Shop-dev, Prod/Shop); choose one with --stack");
+    const many = await fx.cli(['set', 'stripe-api-key', '--stack', '**'], { stdin: 'v-unused-1' });
+    expect(many.code).toBe(1);
+    expect(many.stderr).toContain('matches 2 stacks');
+  });
+
+  test('a secret that was not deployed says to deploy; one scheduled for deletion says to restore it', async () => {
+    fx.endpoint.deleteSecret('Shop-dev/dev/stripe-api-key');
+    const missing = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: 'v-unused-2' });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('does not exist in region us-east-1: deploy the stack first (npx cdk deploy Shop-dev)');
+    fx.endpoint.scheduleDeletion('Shop-dev/dev/webhook-signing-key');
+    const deleted = await fx.cli(['set', 'webhook-signing-key', '--stack', 'Shop-dev'], { stdin: 'v-unused-2' });
+    expect(deleted.code).toBe(1);
+    expect(deleted.stderr).toContain('scheduled for deletion: restore it with aws secretsmanager restore-secret --secret-id Shop-dev/dev/webhook-signing-key');
+  });
+
+  test('access denied names the permission that is missing', async () => {
+    fx.endpoint.injectFault({ kind: 'access-denied', operation: 'PutSecretValue' });
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_denied_0b7d33e4') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('secretsmanager:PutSecretValue on Shop-dev/dev/stripe-api-key');
+  });
+
+  test('throttling is retried by the SDK; once retries run out, it says so and that nothing changed', async () => {
+    fx.endpoint.injectFault({ kind: 'throttle', operation: 'PutSecretValue', times: 2 });
+    const retried = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('Shop-dev/dev/stripe-api-key', 'sk_throttled_once_c91') });
+    expect(retried.code).toBe(0);
+    fx.endpoint.injectFault({ kind: 'throttle', operation: 'PutSecretValue' });
+    const failed = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_throttled_always_c92') });
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('failed with ThrottlingException after 3 attempts; nothing was changed');
+  });
+});
+
+describe('load', () => {
+  const localFile = () => writeFile('local.json', JSON.stringify({
+    'stripe-api-key': fx.remember('Shop-dev/dev/stripe-api-key', 'sk_test_loaded_a8d7e61c55'),
+    'webhook-signing-key': fx.remember('Shop-dev/dev/webhook-signing-key', 'whsec_loaded_2be90f4d1a'),
+    'db-credentials': { username: 'shop', password: fx.remember('pw', 'pw_loaded_5cc1e0d9b3') },
+  }));
+
+  test('sets every secret of a JSON file keyed by logical name (objects stored as JSON)', async () => {
+    const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe('sk_test_loaded_a8d7e61c55');
+    expect(JSON.parse((await currentValue('Shop-dev/dev/db-credentials'))!)).toEqual({ username: 'shop', password: 'pw_loaded_5cc1e0d9b3' });
+    expect(result.stdout.split('\n').filter((l) => l.startsWith('set '))).toHaveLength(3);
+    const check = await fx.cli(['check', '--stack', 'Shop-dev']);
+    expect(check.code).toBe(0);
+  });
+
+  test('a second load of the same file leaves every secret unchanged (compared by fingerprint)', async () => {
+    const file = localFile();
+    await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    fx.endpoint.resetCalls();
+    const again = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(again.code).toBe(0);
+    expect(again.stdout.split('\n').filter((l) => l.startsWith('unchanged '))).toHaveLength(3);
+    expect(puts()).toBe(0);
+  });
+
+  test('--dry-run shows what would be set and what is unchanged, and writes nothing', async () => {
+    fx.endpoint.putSecret('Shop-dev/dev/stripe-api-key', 'sk_test_loaded_a8d7e61c55');
+    fx.endpoint.resetCalls();
+    const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev', '--dry-run']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^unchanged\s+stripe-api-key\s+Shop-dev\/dev\/stripe-api-key$/m);
+    expect(result.stdout).toMatch(/^would set\s+webhook-signing-key\s+Shop-dev\/dev\/webhook-signing-key \(now placeholder\)$/m);
+    expect(result.stdout).toMatch(/^would set\s+db-credentials\s+Shop-dev\/dev\/db-credentials \(now set\)$/m);
+    expect(result.stderr).toContain('dry run: nothing was written');
+    expect(puts()).toBe(0);
+  });
+
+  test('unknown names fail the command before anything is written, in a dry run too', async () => {
+    const file = writeFile('typo.json', JSON.stringify({ 'stripe-api-key': fx.remember('x', 'sk_never_written_0d9'), 'strpe-webhook': fx.remember('x', 'whsec_never_written_0da') }));
+    for (const extra of [[], ['--dry-run']]) {
+      const result = await fx.cli(['load', file, '--stack', 'Shop-dev', ...extra]);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('unknown     strpe-webhook (key "strpe-webhook"): not a secret of stack Shop-dev');
+      expect(result.stderr).toContain('1 unknown name (stack Shop-dev has: stripe-api-key, db-credentials, webhook-signing-key, partner-token); nothing was written');
+    }
+    expect(puts()).toBe(0);
+    expect(fx.endpoint.calls.GetSecretValue).toBe(0);
+  });
+
+  test('values that break a JSON shape fail the command before anything is written', async () => {
+    const file = writeFile('shape.json', JSON.stringify({ 'stripe-api-key': fx.remember('x', 'sk_never_written_0db'), 'db-credentials': { username: 'shop' } }));
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('db-credentials (key "db-credentials"): the JSON value lacks the key password');
+    expect(puts()).toBe(0);
+  });
+
+  test('a .env file, by logical name or environment variable key, with comments and quotes', async () => {
+    const file = writeFile('dev.env', [
+      '# values for the dev stack',
+      `stripe-api-key=${fx.remember('Shop-dev/dev/stripe-api-key', 'sk_env_plain_77b1c0de')}`,
+      `export WEBHOOK_SIGNING_KEY_SECRET_NAME="${fx.remember('Shop-dev/dev/webhook-signing-key', 'whsec_env_quoted #1 e55')}"`,
+      `PARTNER_TOKEN='${fx.remember('legacy/dev/partner-token', 'ptok_env_single_0c4f')}'`,
+      '',
+    ].join('\n'));
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe('sk_env_plain_77b1c0de');
+    expect(await currentValue('Shop-dev/dev/webhook-signing-key')).toBe('whsec_env_quoted #1 e55');
+    expect(await currentValue('legacy/dev/partner-token')).toBe('ptok_env_single_0c4f');
+  });
+
+  test('a secret that does not exist in AWS fails the load before anything is written', async () => {
+    fx.endpoint.deleteSecret('Shop-dev/dev/webhook-signing-key');
+    const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('missing     webhook-signing-key');
+    expect(result.stderr).toContain('deploy the stack first: npx cdk deploy Shop-dev');
+    expect(puts()).toBe(0);
+  });
+
+  test('a file that is not valid JSON is reported by position, without quoting it', async () => {
+    const file = writeFile('broken.json', `{"stripe-api-key": "${fx.remember('x', 'sk_broken_file_6f1')}",}`);
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/is not valid JSON \(.* at position \d+\)/);
+  });
+});
+
+test('no output of any run above contains a secret value', () => {
+  expect(fx.outputs.length).toBeGreaterThan(20);
+  expectNoValueIn(fx.outputs, allValues(fx));
+});
