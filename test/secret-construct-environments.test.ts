@@ -148,7 +148,7 @@ describe('names with tokens', () => {
     new AppSecret(nested, 'Key', { name: 'k', environment: 'prod' });
     Template.fromStack(nested).hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'Shop/prod/k' });
     expect(outputs(nested).map((o) => o.Description)).toEqual([
-      "Physical name of secret 'k'. Set its value with: aws secretsmanager put-secret-value --secret-id Shop/prod/k --secret-string <value>",
+      "Physical name of secret 'k'. Set its value with: npx cdk-app-secrets set k --stack Shop (or aws secretsmanager put-secret-value --secret-id Shop/prod/k --secret-string <value>)",
     ]);
   });
 
@@ -167,7 +167,7 @@ describe('names with tokens', () => {
     const stack = newStack();
     new AppSecret(stack, 'Key', props(stack)).grantRead(newFunction(stack));
     const [output] = outputs(stack);
-    expect(output.Description).toBe("Physical name of secret 'k'. Set its value with: aws secretsmanager put-secret-value --secret-id <this output's value> --secret-string <value>");
+    expect(output.Description).toBe("Physical name of secret 'k'. Set its value with: npx cdk-app-secrets set k --stack Shop (or aws secretsmanager put-secret-value --secret-id <this output's value> --secret-string <value>)");
     expect(typeof output.Value).toBe('object');
   });
 });
