@@ -93,18 +93,21 @@ export function createConsumerApp(versions: ConsumerVersions, tarball: string): 
 
 export interface CommandResult {
   readonly status: number | null;
+  /** stdout and stderr together. */
   readonly output: string;
+  readonly stdout: string;
 }
 
-/** Runs a tool the app installed (`tsc`, `cdk`) in the app's folder, as `npx` would. */
+/** Runs a tool the app installed (`tsc`, `cdk`, `cdk-app-secrets`) in the app's folder, as `npx` would, or npm. */
 export function runInApp(dir: string, command: string, args: string[], env: Record<string, string> = {}): CommandResult {
-  const result = spawnSync(path.join(dir, 'node_modules', '.bin', command), args, {
+  const executable = command === 'npm' ? command : path.join(dir, 'node_modules', '.bin', command);
+  const result = spawnSync(executable, args, {
     cwd: dir,
     env: { ...process.env, ...env, CI: 'true', FORCE_COLOR: '0' },
     encoding: 'utf8',
     timeout: 600_000,
   });
-  return { status: result.status, output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
+  return { status: result.status, stdout: result.stdout ?? '', output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
 }
 
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): string {

@@ -10,7 +10,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packTarball, peerFloor, runInApp } from './consumer-app';
+import { CommandResult, ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packTarball, peerFloor, runInApp } from './consumer-app';
 import { pasteSnippets, readmeSnippets } from './readme-snippets';
 import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from '../../example/local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
@@ -59,7 +59,7 @@ const versionSets: ConsumerVersions[] = [peerFloor(), newestOnRegistry()];
 
 describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constructs $constructs ($label)', (versions) => {
   let appDir: string;
-  let synth: { status: number | null; output: string };
+  let synth: CommandResult;
   let stacks: SynthesizedStack[];
   let endpoint: FakeSecretsManager;
   let seeded: Map<string, string>;
@@ -96,7 +96,7 @@ describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constru
   test('type-checks with cdk init\'s tsconfig (node10 resolution, no skipLibCheck)', () => {
     const tsconfig = JSON.parse(fs.readFileSync(path.join(appDir, 'tsconfig.json'), 'utf8'));
     expect(tsconfig.compilerOptions.skipLibCheck).toBeUndefined();
-    expect(runInApp(appDir, 'tsc', ['--noEmit'])).toEqual({ status: 0, output: '' });
+    expect(runInApp(appDir, 'tsc', ['--noEmit'])).toMatchObject({ status: 0, output: '' });
   }, 300_000);
 
   test.each([
@@ -104,7 +104,7 @@ describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constru
     ['nodenext', ['--module', 'nodenext', '--moduleResolution', 'nodenext']],
     ['bundler', ['--module', 'esnext', '--moduleResolution', 'bundler']],
   ])('type-checks with %s module resolution', (_resolution, flags) => {
-    expect(runInApp(appDir, 'tsc', ['--noEmit', ...flags])).toEqual({ status: 0, output: '' });
+    expect(runInApp(appDir, 'tsc', ['--noEmit', ...flags])).toMatchObject({ status: 0, output: '' });
   }, 300_000);
 
   test('synthesizes with the CDK CLI, with no warning from CDK or esbuild', () => {
@@ -127,4 +127,24 @@ describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constru
       expect(outcome.output).not.toContain(db.password);
     }
   }, 120_000);
+
+  if (versions.extraDependencies) {
+    const awsEnv = () => ({ AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: region, AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+
+    // After the handlers ran: from here on the app has the SDK, as a user's app with the CLI would.
+    test('npx cdk-app-secrets without the SDK says exactly what to install', () => {
+      const list = runInApp(appDir, 'cdk-app-secrets', ['list'], awsEnv());
+      expect(list.status).toBe(1);
+      expect(list.output).toContain('npm install --save-dev @aws-sdk/client-secrets-manager');
+    });
+
+    test('npx cdk-app-secrets lists the app\'s secrets, their status and their readers once the SDK is installed', () => {
+      runInApp(appDir, 'npm', ['install', '--save-dev', '@aws-sdk/client-secrets-manager@^3'], { npm_config_audit: 'false', npm_config_fund: 'false' });
+      const list = runInApp(appDir, 'cdk-app-secrets', ['list', '--json', '--stack', 'ConsumerSecrets'], awsEnv());
+      expect(list).toMatchObject({ status: 0 });
+      const secrets = JSON.parse(list.stdout);
+      expect(secrets.map((s: any) => [s.name, s.status, s.functions.length])).toEqual([['api-key', 'set', 4], ['db-credentials', 'set', 4]]);
+      expect(list.output).not.toContain(apiKeyValue);
+    }, 300_000);
+  }
 });
