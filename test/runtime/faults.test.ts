@@ -33,9 +33,11 @@ function seeded(value?: string): string {
 
 /** Settles like `promise`, or rejects after `ms` so a read that never settles fails the test instead of hanging it. */
 function within<T>(promise: PromiseLike<T>, ms: number): Promise<T> {
-  return Promise.race([promise, sleep(ms).then(() => {
-    throw new Error(`still pending after ${ms} ms`);
-  })]);
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`still pending after ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, limit]).finally(() => clearTimeout(timer));
 }
 
 beforeAll(async () => {
