@@ -157,7 +157,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
 
   const find = (id: string): StoredSecret | undefined => {
     const byName = secrets.get(id);
-    if (byName) return byName;
+    if (byName || !id.startsWith('arn:')) return byName;
     for (const s of secrets.values()) {
       if (s.arn === id || (s.arn.length === id.length + 7 && s.arn.startsWith(id + '-'))) return s;
     }
