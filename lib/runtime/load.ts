@@ -39,8 +39,9 @@ export function loadPackage<T>(name: string): T {
 }
 
 function resolveBase(): string {
-  if (typeof __filename === 'string' && __filename !== '') return __filename;
-  const dir = process.env.LAMBDA_TASK_ROOT || process.cwd();
+  const { isAbsolute, join } = nodeBuiltin<typeof import('node:path')>('node:path');
+  // `__filename` can also be a global that is no path at all (`node -e` defines it as "[eval]").
+  if (typeof __filename === 'string' && isAbsolute(__filename)) return __filename;
   // createRequire wants a file path; the file itself need not exist.
-  return `${dir.endsWith('/') ? dir : dir + '/'}noop.js`;
+  return join(process.env.LAMBDA_TASK_ROOT || process.cwd(), 'noop.js');
 }
