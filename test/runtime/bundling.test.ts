@@ -32,8 +32,8 @@ function compileRuntime(outDir: string): void {
 }
 
 /** Bundle a handler importing the compiled runtime; returns the bundle path and esbuild's warnings. */
-async function bundle(format: 'cjs' | 'esm'): Promise<{ file: string; warnings: string[] }> {
-  const dir = path.join(work, `task-${format}`);
+async function bundle(format: 'cjs' | 'esm', external: string[] = []): Promise<{ file: string; warnings: string[] }> {
+  const dir = path.join(work, `task-${format}${external.length ? '-external' : ''}`);
   mkdirSync(dir, { recursive: true });
   const entry = path.join(work, `handler-${format}.ts`);
   writeFileSync(entry, `
@@ -42,7 +42,7 @@ async function bundle(format: 'cjs' | 'esm'): Promise<{ file: string; warnings: 
       event.json ? JSON.stringify(await getSecretJson(event.id)) : (await getSecrets(event.id))[0];
   `);
   const file = path.join(dir, format === 'esm' ? 'index.mjs' : 'index.js');
-  const result = await build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format, outfile: file, logLevel: 'silent' });
+  const result = await build({ entryPoints: [entry], bundle: true, platform: 'node', target: 'node20', format, outfile: file, external, logLevel: 'silent' });
   return { file, warnings: result.warnings.map((w) => w.text) };
 }
 
@@ -126,4 +126,11 @@ describe.each(['cjs', 'esm'] as const)('a handler bundled as %s with nothing ext
     delete env.NODE_PATH;
     expect(await invoke(file, { id: 'anything' }, env)).toMatchObject({ ok: false, code: 'SdkUnavailable' });
   });
+});
+
+test('an ESM bundle with @aws-sdk/* external (as older NodejsFunction defaults do) imports and reads too', async () => {
+  const { file, warnings } = await bundle('esm', ['@aws-sdk/*']);
+  expect(warnings).toEqual([]);
+  fake.putSecret('bundled-esm-external', 'value-external');
+  expect(await invoke(file, { id: 'bundled-esm-external' }, lambdaEnv(file))).toEqual({ ok: true, value: 'value-external' });
 });
