@@ -65,7 +65,7 @@ export function readLocal(secretId: string): string | SecretError {
     if (value !== undefined) {
       return new SecretLocalModeError(secretId, 'LocalValueInvalid',
         `local value of secret ${secretId} in ${file} is ${value.refused}; a local value must be a string, or an object (read as its JSON text). ` +
-        `Put the value in quotes, or wrap it in an object, as Secrets Manager stores strings only.`);
+        'Put the value in quotes, or wrap it in an object, as Secrets Manager stores strings only.');
     }
   }
   return new SecretLocalModeError(secretId, 'LocalSecretMissing',

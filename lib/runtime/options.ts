@@ -11,10 +11,10 @@
  * for X-Ray) has it; the runtime builds the commands itself and passes them to `send`.
  */
 export interface SecretsClient {
-  /** Send one command; `options.abortSignal` is aborted when the read's deadline passes. */
-  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
   /** The client's resolved configuration; `region` names the region in error messages and routes ARNs. */
   readonly config?: { readonly region?: string | (() => Promise<string>) };
+  /** Send one command; `options.abortSignal` is aborted when the read's deadline passes. */
+  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
 }
 
 /**

@@ -5,9 +5,9 @@
  * rejected", refreshes those secrets once (concurrent callers share one refresh) and, if a value
  * changed, runs the work once more with the new values. It never loops.
  */
-import { lookup } from './refresh';
 import { getSecrets } from './get-secrets';
 import { currentSettings, SecretOptions } from './options';
+import { lookup } from './refresh';
 
 /** Options of `withSecrets`. */
 export interface WithSecretsOptions extends SecretOptions {

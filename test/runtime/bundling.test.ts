@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import * as ts from 'typescript';
-import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { lambdaLikeEnv, root } from './helpers';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 
 let fake: FakeSecretsManager;
 let work: string;

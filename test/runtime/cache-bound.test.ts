@@ -4,10 +4,10 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { restoreEnv, sleep, useEndpoint } from './helpers';
 import { clearSecretCache, configureSecrets, getSecrets } from '../../lib/runtime';
 import { cache } from '../../lib/runtime/cache';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
-import { restoreEnv, sleep, useEndpoint } from './helpers';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;

@@ -5,6 +5,7 @@
  *
  * Bounds are generous (deadline + 1.5 s) for a shared 2-core machine; the measured times are printed.
  */
+import { measure, rejection, restoreEnv, runNode, lambdaLikeEnv, sleep, useEndpoint } from './helpers';
 import {
   configureSecrets,
   getSecretJson,
@@ -16,7 +17,6 @@ import {
   SecretTimeoutError,
 } from '../../lib/runtime';
 import { BlackHole, FakeSecretsManager, startBlackHole, startFakeSecretsManager } from '../support/fake-secrets-manager';
-import { measure, rejection, restoreEnv, runNode, lambdaLikeEnv, sleep, useEndpoint } from './helpers';
 
 const SLACK_MS = 1500;
 const DEFAULT_DEADLINE_MS = 2000;

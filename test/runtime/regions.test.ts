@@ -3,9 +3,9 @@
  * Two local endpoints stand for two regions; each records the region its requests were signed for
  * (SigV4 credential scope), which is the region of the client that sent them.
  */
+import { restoreEnv, useEndpoint } from './helpers';
 import { configureSecrets, getSecrets } from '../../lib/runtime';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
-import { restoreEnv, useEndpoint } from './helpers';
 
 let home: FakeSecretsManager; // us-east-1, the function's own region
 let eu: FakeSecretsManager; // eu-west-1, another account

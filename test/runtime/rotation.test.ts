@@ -5,9 +5,9 @@
  * The "database" is a function accepting only its current password and failing like Postgres does
  * (code 28P01) otherwise.
  */
+import { rejection, restoreEnv, useEndpoint } from './helpers';
 import { getSecrets, SecretNotFoundError, withSecrets } from '../../lib/runtime';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
-import { rejection, restoreEnv, useEndpoint } from './helpers';
 
 let fake: FakeSecretsManager;
 let seq = 0;

@@ -3,6 +3,7 @@
  * errors with the fix that applies (no SDK, no region), and settings changes that leave reads alone.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { lambdaLikeEnv, rejection, restoreEnv, runNode, useEndpoint } from './helpers';
 import {
   clearSecretCache,
   configureSecrets,
@@ -11,7 +12,6 @@ import {
   SecretTimeoutError,
 } from '../../lib/runtime';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
-import { lambdaLikeEnv, rejection, restoreEnv, runNode, useEndpoint } from './helpers';
 
 let fake: FakeSecretsManager;
 let seq = 0;
