@@ -1,7 +1,7 @@
-import { CacheEntry } from './cache';
+import { cache, CacheEntry, versionKey } from './cache';
 import { parseSecretJson } from './json';
 import { checkOptions, currentSettings, SecretOptions } from './options';
-import { lookup, Miss, ReadContext, readMiss, startFetch } from './refresh';
+import { Miss, ReadContext, readMiss, startFetch } from './refresh';
 import { VersionSelector } from './transport';
 
 /**
@@ -71,59 +71,59 @@ export function getSecrets(...args: Array<string | SecretOptions>): SecretPromis
     count--;
   }
   const s = currentSettings();
-  const ctx: ReadContext = {
-    now: Date.now(),
-    maxAgeMs: s.maxAgeMs,
-    serveStale: s.serveStale,
-    force: false,
-    version: undefined,
-    settings: s,
-  };
+  // Plain locals, not an options object: a cached read allocates nothing (the context is built on a miss).
+  let maxAgeMs = s.maxAgeMs;
+  let serveStale = s.serveStale;
+  let force = false;
+  let version: VersionSelector | undefined;
   if (options !== undefined) {
     checkOptions(options);
-    if (options.maxAgeSeconds !== undefined) ctx.maxAgeMs = options.maxAgeSeconds * 1000;
-    if (options.serveStale !== undefined) ctx.serveStale = options.serveStale;
-    ctx.force = options.forceRefresh === true;
+    if (options.maxAgeSeconds !== undefined) maxAgeMs = options.maxAgeSeconds * 1000;
+    if (options.serveStale !== undefined) serveStale = options.serveStale;
+    force = options.forceRefresh === true;
     if (options.versionStage !== undefined || options.versionId !== undefined) {
-      ctx.version = { versionStage: options.versionStage, versionId: options.versionId } satisfies VersionSelector;
+      version = { versionStage: options.versionStage, versionId: options.versionId };
     }
   }
-  if (count === 1) return getOne(checkId(args[0], 0), ctx);
+  const now = Date.now();
+  if (count === 1) {
+    const id = checkId(args[0], 0);
+    const key = version === undefined ? id : versionKey(id, version.versionStage, version.versionId);
+    const entry = cache.get(key);
+    // In-flight first fetches (fetchedAt = Infinity) always hit: concurrent reads share one request.
+    if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
+      entry.usedAt = now;
+      return (entry.list ?? singleList(entry)) as unknown as SecretPromises<string[]>;
+    }
+    return missList(id, key, entry, { now, maxAgeMs, serveStale, force, version, settings: s });
+  }
   const result: ResultList = [];
-  const misses: Miss[] = [];
+  let ctx: ReadContext | undefined;
+  let misses: Miss[] | undefined;
   for (let i = 0; i < count; i++) {
     const id = checkId(args[i], i);
-    const { key, entry } = lookup(id, ctx);
-    if (entry !== undefined && isHit(entry, ctx)) {
-      entry.usedAt = ctx.now;
+    const key = version === undefined ? id : versionKey(id, version.versionStage, version.versionId);
+    const entry = cache.get(key);
+    if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
+      entry.usedAt = now;
       result.push(entry.promise);
     } else {
-      result.push(readMiss(id, key, entry, ctx, misses));
+      ctx ??= { now, maxAgeMs, serveStale, force, version, settings: s };
+      result.push(readMiss(id, key, entry, ctx, misses ??= []));
     }
   }
-  if (misses.length > 0) startFetch(misses, ctx);
+  if (misses !== undefined && misses.length > 0) startFetch(misses, ctx!);
   Object.setPrototypeOf(result, LIST_PROTO);
   return result as unknown as SecretPromises<string[]>;
 }
 
-/** The single-id path: on a hit, no allocation at all (the entry's frozen list is handed back). */
-function getOne(id: string, ctx: ReadContext): SecretPromises<string[]> {
-  const { key, entry } = lookup(id, ctx);
-  if (entry !== undefined && isHit(entry, ctx)) {
-    entry.usedAt = ctx.now;
-    return (entry.list ?? singleList(entry)) as unknown as SecretPromises<string[]>;
-  }
+/** The single-id miss: a list holding the promise of the fetch, refresh or stale value. */
+function missList(id: string, key: string, entry: CacheEntry | undefined, ctx: ReadContext): SecretPromises<string[]> {
   const misses: Miss[] = [];
-  const promise = readMiss(id, key, entry, ctx, misses);
+  const list: ResultList = [readMiss(id, key, entry, ctx, misses)];
   if (misses.length > 0) startFetch(misses, ctx);
-  const list: ResultList = [promise];
   Object.setPrototypeOf(list, LIST_PROTO);
   return list as unknown as SecretPromises<string[]>;
-}
-
-/** Fresh enough, or a first fetch in flight (fetchedAt = Infinity: concurrent reads share one request). */
-function isHit(entry: CacheEntry, ctx: ReadContext): boolean {
-  return ctx.now - entry.fetchedAt < ctx.maxAgeMs && !(ctx.force && entry.fetchedAt !== Infinity);
 }
 
 function singleList(entry: CacheEntry): readonly Promise<string>[] {
