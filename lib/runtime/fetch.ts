@@ -5,7 +5,7 @@
  * The SDK is loaded on the first fetch only: it is not a dependency of this package (the Lambda
  * Node.js runtime provides it), and importing the runtime must not load it.
  */
-import { arnRegion, ClientSlot, getDefaultClient, getRegionalClient, loadSdk, resetClients, SetupFailure } from './clients';
+import { arnRegion, ClientSlot, getDefaultClient, getRegionalClient, loadSdk, resetClients, resetSdk, SetupFailure } from './clients';
 import { SecretConfigError, SecretTimeoutError } from './errors';
 import { localModeEnabled, readLocal } from './local';
 import { currentSettings } from './options';
@@ -40,9 +40,10 @@ export async function fetchSecrets(ids: readonly string[], version: VersionSelec
   }
 }
 
-/** @internal Drop every client (destroying idle ones the runtime created) and forget the batch-denied flag. */
+/** @internal Drop every client (destroying idle ones the runtime created), the loaded SDK and the batch-denied flag. */
 export function resetFetch(): void {
   resetClients();
+  resetSdk();
   resetTransport();
 }
 
