@@ -3,6 +3,7 @@
  * Two local endpoints stand for two regions; each records the region its requests were signed for
  * (SigV4 credential scope), which is the region of the client that sent them.
  */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { restoreEnv, useEndpoint } from './helpers';
 import { configureSecrets, getSecrets } from '../../lib/runtime';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
@@ -87,4 +88,24 @@ test('the client of another region is created once and reused', async () => {
   await getSecrets(a);
   await getSecrets(b);
   expect(made).toEqual([undefined, 'eu-west-1']);
+});
+
+test('with your own client, names go through it and ARNs of another region through a client the runtime creates', async () => {
+  delete process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER;
+  const client = new SecretsManagerClient({ region: 'us-east-1', endpoint: home.endpoint });
+  let sent = 0;
+  const send = client.send.bind(client);
+  client.send = ((...args: Parameters<typeof send>) => {
+    sent++;
+    return send(...args);
+  }) as typeof client.send;
+  configureSecrets({ client, clientConfig: () => ({ endpoint: eu.endpoint }) });
+  const name = `local-${++seq}`;
+  home.putSecret(name, 'home-via-own-client');
+  const { arn } = eu.putSecret(`Shop/prod/e-${++seq}`, 'eu-via-runtime-client');
+  expect(await getSecrets(name, arn)).toEqual(['home-via-own-client', 'eu-via-runtime-client']);
+  expect(sent).toBe(1);
+  expect(home.requests.map((r) => r.region)).toEqual(['us-east-1']);
+  expect(eu.requests.map((r) => r.region)).toEqual(['eu-west-1']);
+  client.destroy();
 });
