@@ -1,25 +1,64 @@
 /*
  * The process-wide value cache. An entry keeps the Promise it handed out: while pending, concurrent
  * callers share it; once fulfilled, hits return that same settled object (no allocation). Failed
- * fetches are removed, so the next call fetches again.
+ * first fetches are removed, so the next call fetches again; a failed refresh leaves the value.
+ *
+ * The cache is bounded: at most `cacheMaxEntries` entries (least recently used go first, evicted in
+ * batches so a hit costs one field write), and entries past their keep-until time are swept.
  */
+
+/** @internal A refresh of a cached value in flight (after expiry, or forced). */
+export interface Refresh {
+  /** Settles with the new value, or rejects with the SecretError; the cached value is untouched until it succeeds. */
+  readonly promise: Promise<string>;
+  readonly resolve: (value: string) => void;
+  readonly reject: (reason: unknown) => void;
+  /** When it started (ms since epoch). */
+  readonly startedAt: number;
+  /** For serve-stale readers: the new value if it comes within the wait, else the stale one. Made once. */
+  orStale?: Promise<string>;
+}
 
 /** @internal One cached secret. */
 export interface CacheEntry {
-  /** The promise handed to callers. Pending or fulfilled; rejected entries are removed. */
+  /** The promise handed to callers. Pending (first fetch) or fulfilled; rejected first fetches are removed. */
   readonly promise: Promise<string>;
-  /** When the value arrived (ms since epoch); Infinity while the fetch is in flight. */
+  /** When the value arrived (ms since epoch); Infinity while the first fetch is in flight. */
   fetchedAt: number;
+  /** After this time (ms since epoch) the entry may be dropped; Infinity while the first fetch is in flight. */
+  keepUntil: number;
+  /** Last read (ms since epoch), for least-recently-used eviction. */
+  usedAt: number;
   /** The frozen one-item result handed out for single-id reads, made on first use and reused on every hit. */
   list?: readonly Promise<string>[];
+  /** A refresh in flight; readers that may not use this value join it. */
+  refresh?: Refresh;
+  /** The last refresh failed: serve-stale readers take this value at once instead of waiting again. */
+  refreshFailed?: boolean;
 }
 
 /** @internal Key: the id alone, or the id plus its version selector. */
 export const cache = new Map<string, CacheEntry>();
 
+/** Sweeping expired entries walks the whole (bounded) map, so it runs at most this often. */
+const SWEEP_INTERVAL_MS = 1000;
+let nextSweep = 0;
+
 /** @internal The cache key of `id` read at a version stage or version id. */
 export function versionKey(id: string, versionStage: string | undefined, versionId: string | undefined): string {
   return `${id}\u0000${versionStage ?? ''}\u0000${versionId ?? ''}`;
+}
+
+/** @internal Store `entry`, then drop expired entries (at most once a second) and the least recently used beyond `maxEntries`. */
+export function cacheInsert(key: string, entry: CacheEntry, now: number, maxEntries: number): void {
+  cache.set(key, entry);
+  if (now >= nextSweep) {
+    nextSweep = now + SWEEP_INTERVAL_MS;
+    for (const [k, e] of cache) {
+      if (e.keepUntil < now && e.refresh === undefined) cache.delete(k);
+    }
+  }
+  if (cache.size > maxEntries) evict(maxEntries);
 }
 
 /**
@@ -28,4 +67,12 @@ export function versionKey(id: string, versionStage: string | undefined, version
  */
 export function clearSecretCache(): void {
   cache.clear();
+  nextSweep = 0;
+}
+
+/** Drop the least recently used entries down to 90% of the bound, so eviction is rare and a hit stays cheap. */
+function evict(maxEntries: number): void {
+  const keep = Math.max(1, maxEntries - Math.ceil(maxEntries / 10));
+  const byUse = [...cache].sort((a, b) => a[1].usedAt - b[1].usedAt);
+  for (let i = 0; i < byUse.length - keep; i++) cache.delete(byUse[i][0]);
 }

@@ -130,7 +130,7 @@ export class SecretJsonError extends SecretError {
 
 /**
  * Local mode is misconfigured, refused (inside Lambda), or the secret is not in the local values.
- * Codes: `LocalModeInLambda`, `LocalFileUnreadable`, `LocalFileInvalid`, `LocalSecretMissing`.
+ * Codes: `LocalModeInLambda`, `LocalFileUnreadable`, `LocalFileInvalid`, `LocalSecretMissing`, `LocalValueInvalid`.
  */
 export class SecretLocalModeError extends SecretError {
   /** @internal */
@@ -141,16 +141,50 @@ export class SecretLocalModeError extends SecretError {
 }
 
 /**
- * Any other failure: throttling or server errors left after the SDK's retries, timeouts, network
- * errors, invalid requests. `code` is the AWS error name (e.g. `ThrottlingException`, `TimeoutError`).
+ * Any other failure: throttling or server errors left after the SDK's retries, per-attempt timeouts,
+ * network errors, malformed responses, invalid requests. `code` is the AWS error name (e.g.
+ * `ThrottlingException`, `TimeoutError`), a network error code (`ECONNRESET`), or `MalformedResponse`.
+ * The message never quotes the service's or the SDK's text, which can contain response bytes.
  */
 export class SecretFetchError extends SecretError {
   /** @internal */
-  constructor(secretId: string, code: string, detail: string) {
-    super(secretId, code,
-      `reading secret ${secretId} failed with ${code}${detail ? `: ${detail}` : ''}. ` +
+  constructor(secretId: string, code: string, detail: string, message?: string) {
+    super(secretId, code, message ??
+      `reading secret ${secretId} failed with ${code}${detail ? ` (${detail})` : ''}. ` +
       'The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
-      'the service health, and the request timeout (CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).');
+      'the service health, and the timeouts (CDK_APP_SECRETS_TIMEOUT_MS, CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).');
     this.name = 'SecretFetchError';
+  }
+}
+
+/**
+ * The read did not finish within its deadline (`timeoutMs`, `CDK_APP_SECRETS_TIMEOUT_MS`), which covers
+ * every attempt, connecting, the headers and the body. Code `DeadlineExceeded`.
+ */
+export class SecretTimeoutError extends SecretFetchError {
+  /** The deadline that passed, in ms. */
+  public readonly timeoutMs: number;
+
+  /** @internal */
+  constructor(secretId: string, timeoutMs: number) {
+    super(secretId, 'DeadlineExceeded', '',
+      `reading secret ${secretId} did not complete within ${timeoutMs} ms (every attempt, connect, headers and body). ` +
+      'Secrets Manager was unreachable or too slow: check the function\'s network path to it (VPC endpoint or NAT) and the service health. ' +
+      'The deadline is CDK_APP_SECRETS_TIMEOUT_MS / configureSecrets({ timeoutMs }); raise it only together with the function timeout.');
+    this.name = 'SecretTimeoutError';
+    this.timeoutMs = timeoutMs;
+  }
+}
+
+/**
+ * The runtime cannot read from AWS in this process: codes `SdkUnavailable` (the AWS SDK is not
+ * installed), `RegionMissing` (no region for a secret name), `ClientSetupFailed` (the client config
+ * given to `configureSecrets` was refused).
+ */
+export class SecretConfigError extends SecretError {
+  /** @internal */
+  constructor(secretId: string, code: string, problem: string) {
+    super(secretId, code, `reading secret ${secretId} failed: ${problem}`);
+    this.name = 'SecretConfigError';
   }
 }

@@ -1,8 +1,8 @@
 import { cache, CacheEntry, versionKey } from './cache';
-import { SecretError } from './errors';
-import { fetchSecrets, Outcome, VersionSelector } from './fetch';
 import { parseSecretJson } from './json';
-import { currentSettings, SecretOptions } from './options';
+import { checkOptions, currentSettings, SecretOptions } from './options';
+import { Miss, ReadContext, readMiss, startFetch } from './refresh';
+import { VersionSelector } from './transport';
 
 /**
  * What `getSecrets` returns: an array with one `Promise<string>` per id, in order, that is also
@@ -33,17 +33,6 @@ const LIST_PROTO: object = Object.create(Array.prototype, {
 
 const noop = (): void => {};
 
-/** A miss in one getSecrets call, waiting for its fetch. */
-interface Pending {
-  readonly id: string;
-  readonly key: string;
-  readonly entry: CacheEntry;
-  /** The previous (expired) fulfilled entry, for serve-stale. */
-  readonly stale: CacheEntry | undefined;
-  readonly resolve: (value: string | Promise<string>) => void;
-  readonly reject: (reason: SecretError) => void;
-}
-
 /**
  * Read secrets by name or ARN, with caching and batching.
  *
@@ -57,16 +46,17 @@ interface Pending {
  *
  * Cached values younger than `maxAgeSeconds` (default 300) are returned without I/O. Ids not in the
  * cache are fetched together: one id with GetSecretValue, several with BatchGetSecretValue (20 ids per
- * request, chunks in parallel). Concurrent reads of the same id share one request. Failures are not
- * cached. A rejected item never becomes an unhandled rejection, whichever items the caller awaits.
+ * request, chunks in parallel), each ARN from its own region. Concurrent reads of the same id share one
+ * request. Failures are not cached. Every fetch settles within `timeoutMs` (default 2000). A rejected
+ * item never becomes an unhandled rejection, whichever items the caller awaits.
  *
  * Treat the returned arrays as read-only: for a single id, the list and the awaited values array
  * are frozen and shared between calls (that is what makes a cached read allocation-free).
  *
  * Items reject with a `SecretError` subclass (not found, access denied, KMS, placeholder, binary,
- * local mode, fetch failure).
+ * local mode, configuration, deadline, fetch failure).
  *
- * @throws TypeError synchronously when an id is not a non-empty string.
+ * @throws TypeError synchronously when an id is not a non-empty string, or an option is out of range.
  */
 export function getSecrets<T extends readonly string[]>(...ids: T): SecretPromises<T>;
 /** Read secrets with options for this call (last argument). */
@@ -75,16 +65,19 @@ export function getSecrets(...args: Array<string | SecretOptions>): SecretPromis
   let count = args.length;
   let options: SecretOptions | undefined;
   const last = args[count - 1];
-  if (typeof last === 'object' && last !== null) {
+  // An array is an id list passed by mistake (getSecrets([a, b])), not options: checkId rejects it.
+  if (typeof last === 'object' && last !== null && !Array.isArray(last)) {
     options = last;
     count--;
   }
   const s = currentSettings();
+  // Plain locals, not an options object: a cached read allocates nothing (the context is built on a miss).
   let maxAgeMs = s.maxAgeMs;
   let serveStale = s.serveStale;
   let force = false;
   let version: VersionSelector | undefined;
   if (options !== undefined) {
+    checkOptions(options);
     if (options.maxAgeSeconds !== undefined) maxAgeMs = options.maxAgeSeconds * 1000;
     if (options.serveStale !== undefined) serveStale = options.serveStale;
     force = options.forceRefresh === true;
@@ -93,48 +86,44 @@ export function getSecrets(...args: Array<string | SecretOptions>): SecretPromis
     }
   }
   const now = Date.now();
-  if (count === 1) return getOne(args[0] as string, version, now, maxAgeMs, force, serveStale);
+  if (count === 1) {
+    const id = checkId(args[0], 0);
+    const key = version === undefined ? id : versionKey(id, version.versionStage, version.versionId);
+    const entry = cache.get(key);
+    // In-flight first fetches (fetchedAt = Infinity) always hit: concurrent reads share one request.
+    if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
+      entry.usedAt = now;
+      return (entry.list ?? singleList(entry)) as unknown as SecretPromises<string[]>;
+    }
+    return missList(id, key, entry, { now, maxAgeMs, serveStale, force, version, settings: s });
+  }
   const result: ResultList = [];
-  let pending: Pending[] | undefined;
+  let ctx: ReadContext | undefined;
+  let misses: Miss[] | undefined;
   for (let i = 0; i < count; i++) {
     const id = checkId(args[i], i);
     const key = version === undefined ? id : versionKey(id, version.versionStage, version.versionId);
     const entry = cache.get(key);
-    // In-flight entries (fetchedAt = Infinity) always hit: concurrent reads share one request.
     if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
+      entry.usedAt = now;
       result.push(entry.promise);
-      continue;
+    } else {
+      ctx ??= { now, maxAgeMs, serveStale, force, version, settings: s };
+      result.push(readMiss(id, key, entry, ctx, misses ??= []));
     }
-    const miss = startEntry(id, key, entry);
-    (pending ??= []).push(miss);
-    result.push(miss.entry.promise);
   }
-  if (pending !== undefined) {
-    const misses = pending;
-    void fetchSecrets(misses.map((p) => p.id), version).then((outcomes) => {
-      for (let i = 0; i < misses.length; i++) settle(misses[i], outcomes[i], serveStale);
-    }, () => {
-      // fetchSecrets resolves with per-id errors and never rejects; this is a safety net.
-      for (const miss of misses) settle(miss, undefined, serveStale);
-    });
-  }
+  if (misses !== undefined && misses.length > 0) startFetch(misses, ctx!);
   Object.setPrototypeOf(result, LIST_PROTO);
   return result as unknown as SecretPromises<string[]>;
 }
 
-/** The single-id path: on a hit, no allocation at all (the entry's frozen list is handed back). */
-function getOne(
-  arg: string, version: VersionSelector | undefined, now: number, maxAgeMs: number, force: boolean, serveStale: boolean,
-): SecretPromises<string[]> {
-  const id = checkId(arg, 0);
-  const key = version === undefined ? id : versionKey(id, version.versionStage, version.versionId);
-  const entry = cache.get(key);
-  if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
-    return (entry.list ?? singleList(entry)) as unknown as SecretPromises<string[]>;
-  }
-  const miss = startEntry(id, key, entry);
-  void fetchSecrets([id], version).then((outcomes) => settle(miss, outcomes[0], serveStale), () => settle(miss, undefined, serveStale));
-  return singleList(miss.entry) as unknown as SecretPromises<string[]>;
+/** The single-id miss: a list holding the promise of the fetch, refresh or stale value. */
+function missList(id: string, key: string, entry: CacheEntry | undefined, ctx: ReadContext): SecretPromises<string[]> {
+  const misses: Miss[] = [];
+  const list: ResultList = [readMiss(id, key, entry, ctx, misses)];
+  if (misses.length > 0) startFetch(misses, ctx);
+  Object.setPrototypeOf(list, LIST_PROTO);
+  return list as unknown as SecretPromises<string[]>;
 }
 
 function singleList(entry: CacheEntry): readonly Promise<string>[] {
@@ -153,7 +142,8 @@ function toFrozenArray(value: string): string[] {
 
 function checkId(id: unknown, index: number): string {
   if (typeof id !== 'string' || id === '') {
-    throw new TypeError(`getSecrets: argument ${index + 1} must be a secret name or ARN, got ${id === '' ? 'an empty string' : typeof id}. ` +
+    const got = id === '' ? 'an empty string' : Array.isArray(id) ? 'an array (spread it: getSecrets(...ids))' : typeof id;
+    throw new TypeError(`getSecrets: argument ${index + 1} must be a secret name or ARN, got ${got}. ` +
       "Read the name with getEnv('<logical name>').");
   }
   return id;
@@ -167,41 +157,14 @@ function checkId(id: unknown, index: number): string {
  * ```
  *
  * The type parameter is not checked at run time. Rejects with `SecretJsonError` (giving the position,
- * never the value) when the value is not valid JSON, or with the errors of `getSecrets`.
+ * never the value) when the value is not valid JSON, or with the errors of `getSecrets`. Like every
+ * promise the runtime hands out, it may be created early (e.g. at module scope) and awaited later:
+ * a failure in between is not an unhandled rejection.
  */
 export function getSecretJson<T = unknown>(id: string, options?: SecretOptions): Promise<T> {
   const [promise] = options === undefined ? getSecrets(id) : getSecrets(id, options);
-  return promise.then((text) => parseSecretJson(id, text) as T);
+  const parsed = promise.then((text) => parseSecretJson(id, text) as T);
+  parsed.catch(noop); // Rejections reach the caller when awaited; never unhandled.
+  return parsed;
 }
 
-function startEntry(id: string, key: string, previous: CacheEntry | undefined): Pending {
-  let resolve!: Pending['resolve'];
-  let reject!: Pending['reject'];
-  const promise = new Promise<string>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  promise.catch(noop); // Rejections reach the caller; never unhandled.
-  const entry: CacheEntry = { promise, fetchedAt: Infinity };
-  cache.set(key, entry);
-  const stale = previous !== undefined && previous.fetchedAt !== Infinity ? previous : undefined;
-  return { id, key, entry, stale, resolve, reject };
-}
-
-function settle(miss: Pending, outcome: Outcome | undefined, serveStale: boolean): void {
-  const { key, entry } = miss;
-  if (typeof outcome === 'string') {
-    entry.fetchedAt = Date.now();
-    miss.resolve(outcome);
-    return;
-  }
-  const current = cache.get(key) === entry;
-  if (serveStale && miss.stale !== undefined) {
-    // Keep the expired value; the next read tries to refresh it again.
-    if (current) cache.set(key, miss.stale);
-    miss.resolve(miss.stale.promise);
-    return;
-  }
-  if (current) cache.delete(key);
-  miss.reject(outcome ?? new SecretError(miss.id, 'InternalError', `reading secret ${miss.id} produced no result; this is a bug in cdk-app-secrets`));
-}

@@ -6,6 +6,7 @@ export { getEnv } from './env';
 export {
   SecretAccessDeniedError,
   SecretBinaryError,
+  SecretConfigError,
   SecretDecryptionError,
   SecretEnvMissingError,
   SecretError,
@@ -14,15 +15,22 @@ export {
   SecretLocalModeError,
   SecretNotFoundError,
   SecretPlaceholderError,
+  SecretTimeoutError,
 } from './errors';
 export { getSecretJson, getSecrets } from './get-secrets';
 export type { SecretPromises } from './get-secrets';
 export { ENV_LOCAL_FILE, ENV_LOCAL_VALUE_PREFIX } from './local';
 export {
   configureSecrets,
+  ENV_CACHE_MAX_ENTRIES,
   ENV_CONNECT_TIMEOUT_MS,
   ENV_MAX_AGE_SECONDS,
+  ENV_MAX_STALE_SECONDS,
   ENV_REQUEST_TIMEOUT_MS,
   ENV_SERVE_STALE,
+  ENV_STALE_WAIT_MS,
+  ENV_TIMEOUT_MS,
 } from './options';
-export type { SecretOptions, SecretsSettings } from './options';
+export type { SecretOptions, SecretsClient, SecretsClientConfig, SecretsSettings } from './options';
+export { withSecrets } from './rotation';
+export type { WithSecretsOptions } from './rotation';

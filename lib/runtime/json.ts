@@ -65,68 +65,63 @@ export function locateJsonError(text: string): { position: number; reason: strin
     if (!m || m[0] === '-' || m[0] === '') fail('invalid number');
     i += m![0].length;
   };
-  const value = (): void => {
-    ws();
-    if (i >= text.length) fail('unexpected end');
+  // Iterative, with an explicit stack of open containers: a recursive scanner overflows the call stack
+  // on deeply nested input (30,000 '[') and would fail with RangeError instead of SecretJsonError.
+  const open: string[] = [];
+  const scalar = (): void => {
     const c = text[i];
-    if (c === '{') {
-      i++;
+    if (c === '"') string();
+    else if (c === 't') literal('true');
+    else if (c === 'f') literal('false');
+    else if (c === 'n') literal('null');
+    else if (c === '-' || (c >= '0' && c <= '9')) number();
+    else fail('unexpected character');
+  };
+  const member = (): void => {
+    ws();
+    if (text[i] !== '"') fail(i >= text.length ? 'unexpected end' : 'expected a double-quoted property name');
+    string();
+    ws();
+    if (text[i] !== ':') fail(i >= text.length ? 'unexpected end' : "expected ':'");
+    i++;
+  };
+  const value = (): void => {
+    let expectValue = true;
+    for (;;) {
+      if (expectValue) {
+        ws();
+        if (i >= text.length) fail('unexpected end');
+        const c = text[i];
+        if (c === '{' || c === '[') {
+          i++;
+          ws();
+          const close = c === '{' ? '}' : ']';
+          if (text[i] === close) {
+            i++;
+          } else {
+            open.push(close);
+            if (c === '{') member();
+            continue;
+          }
+        } else {
+          scalar();
+        }
+        expectValue = false;
+      }
+      // After a value: close containers or move to the next element.
+      if (open.length === 0) return;
       ws();
-      if (text[i] === '}') {
+      const close = open[open.length - 1];
+      if (text[i] === ',') {
         i++;
-        return;
-      }
-      for (;;) {
-        ws();
-        if (text[i] !== '"') fail(i >= text.length ? 'unexpected end' : 'expected a double-quoted property name');
-        string();
-        ws();
-        if (text[i] !== ':') fail(i >= text.length ? 'unexpected end' : "expected ':'");
+        if (close === '}') member();
+        expectValue = true;
+      } else if (text[i] === close) {
         i++;
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === '}') {
-          i++;
-          return;
-        }
-        fail(i >= text.length ? 'unexpected end' : "expected ',' or '}'");
+        open.pop();
+      } else {
+        fail(i >= text.length ? 'unexpected end' : `expected ',' or '${close}'`);
       }
-    } else if (c === '[') {
-      i++;
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return;
-      }
-      for (;;) {
-        value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i] === ']') {
-          i++;
-          return;
-        }
-        fail(i >= text.length ? 'unexpected end' : "expected ',' or ']'");
-      }
-    } else if (c === '"') {
-      string();
-    } else if (c === 't') {
-      literal('true');
-    } else if (c === 'f') {
-      literal('false');
-    } else if (c === 'n') {
-      literal('null');
-    } else if (c === '-' || (c >= '0' && c <= '9')) {
-      number();
-    } else {
-      fail('unexpected character');
     }
   };
   try {

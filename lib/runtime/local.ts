@@ -4,9 +4,9 @@
  * CDK_APP_SECRETS_LOCAL_FILE or any CDK_APP_SECRETS_LOCAL_VALUE_<NAME> variable, and it refuses to
  * run inside Lambda. A secret it does not know is an error, never a silent AWS call.
  */
-import { readFileSync } from 'node:fs';
 import { secretEnvKey, SECRET_ENV_KEY_SUFFIX } from '../env-contract';
 import { SecretError, SecretLocalModeError } from './errors';
+import { nodeBuiltin } from './load';
 
 /** Path of a JSON file mapping secret name -> string value (objects are stored as their JSON text). */
 export const ENV_LOCAL_FILE = 'CDK_APP_SECRETS_LOCAL_FILE';
@@ -25,7 +25,10 @@ interface LocalState {
 }
 
 let state: LocalState | undefined;
-let fileValues: Map<string, string> | undefined;
+/** A file value: its text, or the JSON kind of a value local mode refuses (null, number, boolean, array). */
+type FileValue = string | { readonly refused: string };
+
+let fileValues: Map<string, FileValue> | undefined;
 
 /** @internal Whether local mode is on (reads the environment once). */
 export function localModeEnabled(): boolean {
@@ -58,7 +61,12 @@ export function readLocal(secretId: string): string | SecretError {
     const values = loadFile(secretId, file);
     if (values instanceof SecretError) return values;
     const value = values.get(secretId);
-    if (value !== undefined) return value;
+    if (typeof value === 'string') return value;
+    if (value !== undefined) {
+      return new SecretLocalModeError(secretId, 'LocalValueInvalid',
+        `local value of secret ${secretId} in ${file} is ${value.refused}; a local value must be a string, or an object (read as its JSON text). ` +
+        'Put the value in quotes, or wrap it in an object, as Secrets Manager stores strings only.');
+    }
   }
   return new SecretLocalModeError(secretId, 'LocalSecretMissing',
     `secret ${secretId} has no local value (local mode: ${s.reason}). ` +
@@ -85,11 +93,12 @@ function localState(): LocalState {
   return state;
 }
 
-function loadFile(secretId: string, file: string): Map<string, string> | SecretError {
+function loadFile(secretId: string, file: string): Map<string, FileValue> | SecretError {
   if (fileValues !== undefined) return fileValues;
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    // Loaded at run time (not a top-level import) so an ESM bundle of the handler can load it: see load.ts.
+    text = nodeBuiltin<typeof import('node:fs')>('node:fs').readFileSync(file, 'utf8');
   } catch (e) {
     return new SecretLocalModeError(secretId, 'LocalFileUnreadable',
       `local mode could not read ${ENV_LOCAL_FILE}=${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}) while reading secret ${secretId}. ` +
@@ -106,9 +115,11 @@ function loadFile(secretId: string, file: string): Map<string, string> | SecretE
       `local mode file ${file} is not a JSON object (while reading secret ${secretId}). ` +
       'It must map secret names to string values or objects, e.g. {"my-secret": "value", "db": {"password": "..."}}.');
   }
-  const values = new Map<string, string>();
+  const values = new Map<string, FileValue>();
   for (const [name, value] of Object.entries(parsed as Record<string, unknown>)) {
-    values.set(name, typeof value === 'string' ? value : JSON.stringify(value));
+    if (typeof value === 'string') values.set(name, value);
+    else if (typeof value === 'object' && value !== null && !Array.isArray(value)) values.set(name, JSON.stringify(value));
+    else values.set(name, { refused: value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}` });
   }
   fileValues = values;
   return values;

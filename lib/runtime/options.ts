@@ -1,20 +1,44 @@
 /*
  * Process-wide settings. Resolved lazily on first use, in this order (first wins):
  * configureSecrets(...) > CDK_APP_SECRETS_* environment variables > defaults.
+ *
+ * No type here comes from the AWS SDK: the published .d.ts must type-check for users who have no
+ * SDK installed (local mode, unit tests) and without skipLibCheck.
  */
-import type { SecretsManagerClient, SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+
+/**
+ * What the runtime needs from a Secrets Manager client. A v3 `SecretsManagerClient` (or one wrapped
+ * for X-Ray) has it; the runtime builds the commands itself and passes them to `send`.
+ */
+export interface SecretsClient {
+  /** The client's resolved configuration; `region` names the region in error messages and routes ARNs. */
+  readonly config?: { readonly region?: string | (() => Promise<string>) };
+  /** Send one command; `options.abortSignal` is aborted when the read's deadline passes. */
+  send(command: object, options?: { abortSignal?: AbortSignal }): Promise<unknown>;
+}
+
+/**
+ * Config for the clients the runtime creates: any `SecretsManagerClientConfig` (e.g. `maxAttempts`,
+ * `endpoint`, `logger`), or a function of the region giving one. The function is called once per client:
+ * with `undefined` for the default region (names and ARNs of that region) and with the region of every
+ * other region an ARN names.
+ */
+export type SecretsClientConfig = object | ((region: string | undefined) => object);
 
 /** Options for one `getSecrets` / `getSecretJson` call. Unset fields fall back to the process-wide settings. */
 export interface SecretOptions {
   /** Serve a cached value younger than this many seconds; older values are fetched again. Default 300 (`CDK_APP_SECRETS_MAX_AGE_SECONDS`). */
   readonly maxAgeSeconds?: number;
-  /** Fetch again even when a fresh value is cached (a request already in flight is shared). The new value replaces the cached one. */
+  /** Fetch again even when a fresh value is cached (a refresh already in flight is shared). The new value replaces the cached one; a failed refresh leaves it in place. */
   readonly forceRefresh?: boolean;
   /** Read this version stage, e.g. `AWSPENDING` in rotation code. Cached separately. Uses GetSecretValue (never batched). */
   readonly versionStage?: string;
   /** Read this version id. Cached separately. Uses GetSecretValue (never batched). */
   readonly versionId?: string;
-  /** When refreshing an expired value fails, serve the expired value instead of failing. Default false (`CDK_APP_SECRETS_SERVE_STALE`). */
+  /**
+   * When an expired value's refresh fails or is slow, serve the expired value (at most `maxStaleSeconds`
+   * past its expiry) while the refresh goes on in the background. Default false (`CDK_APP_SECRETS_SERVE_STALE`).
+   */
   readonly serveStale?: boolean;
 }
 
@@ -22,50 +46,94 @@ export interface SecretOptions {
 export interface SecretsSettings {
   /** Default cache TTL in seconds (`CDK_APP_SECRETS_MAX_AGE_SECONDS`, default 300). */
   readonly maxAgeSeconds?: number;
-  /** Default for serving stale values when a refresh fails (`CDK_APP_SECRETS_SERVE_STALE`, default false). */
+  /** Default for serving stale values when a refresh fails or is slow (`CDK_APP_SECRETS_SERVE_STALE`, default false). */
   readonly serveStale?: boolean;
-  /** Per-attempt request timeout in ms (`CDK_APP_SECRETS_REQUEST_TIMEOUT_MS`, default 3000). Ignored when `client` is given. */
+  /** With `serveStale`, how long past its expiry a value may still be served, in seconds (`CDK_APP_SECRETS_MAX_STALE_SECONDS`, default 3600). */
+  readonly maxStaleSeconds?: number;
+  /** With `serveStale`, how long a read waits for a refresh before taking the stale value, in ms (`CDK_APP_SECRETS_STALE_WAIT_MS`, default 300). */
+  readonly staleWaitMs?: number;
+  /** Most values kept in the cache; the least recently used go first (`CDK_APP_SECRETS_CACHE_MAX_ENTRIES`, default 1024). */
+  readonly cacheMaxEntries?: number;
+  /**
+   * Deadline in ms for one fetch, covering every attempt, connect, headers and body
+   * (`CDK_APP_SECRETS_TIMEOUT_MS`, default 2000). Applies to your own `client` too.
+   */
+  readonly timeoutMs?: number;
+  /** Per-attempt request timeout in ms (`CDK_APP_SECRETS_REQUEST_TIMEOUT_MS`, default 1000). Ignored when `client` is given. */
   readonly requestTimeoutMs?: number;
   /** Connection timeout in ms (`CDK_APP_SECRETS_CONNECT_TIMEOUT_MS`, default 1000). Ignored when `client` is given. */
   readonly connectTimeoutMs?: number;
-  /** Extra config for the client the runtime creates (e.g. `maxAttempts`, `region`, `endpoint`). Ignored when `client` is given. */
-  readonly clientConfig?: SecretsManagerClientConfig;
-  /** Use this client instead of creating one (e.g. one wrapped for X-Ray). The runtime never destroys it. */
-  readonly client?: SecretsManagerClient;
+  /** Extra config for the clients the runtime creates (see `SecretsClientConfig`). Ignored for ids `client` reads. */
+  readonly clientConfig?: SecretsClientConfig;
+  /**
+   * Use this client instead of creating one (e.g. one wrapped for X-Ray) for names and ARNs of its region.
+   * ARNs of other regions are read with clients the runtime creates. The runtime never destroys it.
+   */
+  readonly client?: SecretsClient;
 }
 
 /** @internal Fully resolved settings. */
 export interface ResolvedSettings {
   readonly maxAgeMs: number;
   readonly serveStale: boolean;
+  readonly maxStaleMs: number;
+  readonly staleWaitMs: number;
+  readonly cacheMaxEntries: number;
+  readonly timeoutMs: number;
   readonly requestTimeoutMs: number;
   readonly connectTimeoutMs: number;
-  readonly clientConfig: SecretsManagerClientConfig | undefined;
-  readonly client: SecretsManagerClient | undefined;
+  readonly clientConfig: SecretsClientConfig | undefined;
+  readonly client: SecretsClient | undefined;
 }
 
 /** Environment variable names read by the runtime. */
 export const ENV_MAX_AGE_SECONDS = 'CDK_APP_SECRETS_MAX_AGE_SECONDS';
 /** See `SecretsSettings.serveStale`. */
 export const ENV_SERVE_STALE = 'CDK_APP_SECRETS_SERVE_STALE';
+/** See `SecretsSettings.maxStaleSeconds`. */
+export const ENV_MAX_STALE_SECONDS = 'CDK_APP_SECRETS_MAX_STALE_SECONDS';
+/** See `SecretsSettings.staleWaitMs`. */
+export const ENV_STALE_WAIT_MS = 'CDK_APP_SECRETS_STALE_WAIT_MS';
+/** See `SecretsSettings.cacheMaxEntries`. */
+export const ENV_CACHE_MAX_ENTRIES = 'CDK_APP_SECRETS_CACHE_MAX_ENTRIES';
+/** See `SecretsSettings.timeoutMs`. */
+export const ENV_TIMEOUT_MS = 'CDK_APP_SECRETS_TIMEOUT_MS';
 /** See `SecretsSettings.requestTimeoutMs`. */
 export const ENV_REQUEST_TIMEOUT_MS = 'CDK_APP_SECRETS_REQUEST_TIMEOUT_MS';
 /** See `SecretsSettings.connectTimeoutMs`. */
 export const ENV_CONNECT_TIMEOUT_MS = 'CDK_APP_SECRETS_CONNECT_TIMEOUT_MS';
 
-const DEFAULT_MAX_AGE_SECONDS = 300;
-const DEFAULT_REQUEST_TIMEOUT_MS = 3000;
-const DEFAULT_CONNECT_TIMEOUT_MS = 1000;
+// 2 s leaves a function with Lambda's default 3 s timeout a second to handle the error; a 1 s attempt
+// timeout lets a hung first attempt be retried inside that deadline.
+const DEFAULTS = {
+  maxAgeSeconds: 300,
+  maxStaleSeconds: 3600,
+  staleWaitMs: 300,
+  cacheMaxEntries: 1024,
+  timeoutMs: 2000,
+  requestTimeoutMs: 1000,
+  connectTimeoutMs: 1000,
+};
+
+/** Settings whose change needs new clients; the others are read on every call. */
+const CLIENT_KEYS: ReadonlyArray<keyof SecretsSettings> = ['requestTimeoutMs', 'connectTimeoutMs', 'clientConfig', 'client'];
 
 let configured: SecretsSettings = {};
 let resolved: ResolvedSettings | undefined;
+/** Bumped whenever a setting the clients are built from changes. */
+let clientGeneration = 0;
 
 /**
  * Set process-wide settings. Call it at module scope of the handler, before the first read.
- * Each call merges into the previous settings and drops the current client (the next fetch
- * creates one from the new settings, or uses the given `client`). Cached values are kept.
+ * Each call merges into the previous settings. Changing `client`, `clientConfig` or a timeout
+ * used by the clients makes the next fetch use new clients (reads in flight finish on the old ones);
+ * other settings leave the clients alone. Cached values are kept.
+ *
+ * @throws TypeError when a setting is out of range (as the environment variables are checked).
  */
 export function configureSecrets(settings: SecretsSettings): void {
+  checkSettings(settings, 'configureSecrets');
+  if (CLIENT_KEYS.some((k) => k in settings && settings[k] !== configured[k])) clientGeneration++;
   configured = { ...configured, ...settings };
   resolved = undefined;
 }
@@ -75,30 +143,72 @@ export function currentSettings(): ResolvedSettings {
   return resolved ?? (resolved = resolve());
 }
 
+/** @internal Changes whenever the clients must be rebuilt. */
+export function currentClientGeneration(): number {
+  return clientGeneration;
+}
+
 /** @internal Forget configureSecrets(...) and the environment read (tests only). */
 export function resetSettings(): void {
   configured = {};
   resolved = undefined;
+  clientGeneration++;
+}
+
+/** @internal Check the per-call options; throws TypeError like the settings. */
+export function checkOptions(options: SecretOptions): void {
+  if (options.maxAgeSeconds !== undefined) checkNumber('getSecrets option maxAgeSeconds', options.maxAgeSeconds, false);
+}
+
+function checkSettings(s: SecretsSettings, where: string): void {
+  const numbers: Array<[keyof SecretsSettings, boolean]> = [
+    ['maxAgeSeconds', false], ['maxStaleSeconds', false], ['staleWaitMs', false], ['cacheMaxEntries', true],
+    ['timeoutMs', true], ['requestTimeoutMs', true], ['connectTimeoutMs', true],
+  ];
+  for (const [key, positive] of numbers) {
+    if (s[key] !== undefined) checkNumber(`${where} setting ${key}`, s[key], positive);
+  }
+  if (s.cacheMaxEntries !== undefined && !Number.isInteger(s.cacheMaxEntries)) {
+    throw new TypeError(`${where} setting cacheMaxEntries must be a whole number, got ${s.cacheMaxEntries}`);
+  }
+  if (s.client !== undefined && typeof (s.client as Partial<SecretsClient>)?.send !== 'function') {
+    throw new TypeError(`${where} setting client must be a Secrets Manager client (an object with send(command)), got ${typeof s.client}`);
+  }
+}
+
+function checkNumber(what: string, value: unknown, positive: boolean): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    throw new TypeError(`${what} must be a ${positive ? 'positive' : 'non-negative'} finite number, got ${String(value)}`);
+  }
 }
 
 function resolve(): ResolvedSettings {
-  const maxAgeSeconds = configured.maxAgeSeconds ?? envNumber(ENV_MAX_AGE_SECONDS) ?? DEFAULT_MAX_AGE_SECONDS;
+  const pick = (key: keyof typeof DEFAULTS, env: string, positive: boolean): number =>
+    (configured[key] as number | undefined) ?? envNumber(env, positive) ?? DEFAULTS[key];
+  const cacheMaxEntries = pick('cacheMaxEntries', ENV_CACHE_MAX_ENTRIES, true);
+  if (!Number.isInteger(cacheMaxEntries)) {
+    throw new TypeError(`environment variable ${ENV_CACHE_MAX_ENTRIES} must be a whole number, got "${process.env[ENV_CACHE_MAX_ENTRIES]}"`);
+  }
   return {
-    maxAgeMs: maxAgeSeconds * 1000,
+    maxAgeMs: pick('maxAgeSeconds', ENV_MAX_AGE_SECONDS, false) * 1000,
     serveStale: configured.serveStale ?? envBoolean(ENV_SERVE_STALE) ?? false,
-    requestTimeoutMs: configured.requestTimeoutMs ?? envNumber(ENV_REQUEST_TIMEOUT_MS) ?? DEFAULT_REQUEST_TIMEOUT_MS,
-    connectTimeoutMs: configured.connectTimeoutMs ?? envNumber(ENV_CONNECT_TIMEOUT_MS) ?? DEFAULT_CONNECT_TIMEOUT_MS,
+    maxStaleMs: pick('maxStaleSeconds', ENV_MAX_STALE_SECONDS, false) * 1000,
+    staleWaitMs: pick('staleWaitMs', ENV_STALE_WAIT_MS, false),
+    cacheMaxEntries,
+    timeoutMs: pick('timeoutMs', ENV_TIMEOUT_MS, true),
+    requestTimeoutMs: pick('requestTimeoutMs', ENV_REQUEST_TIMEOUT_MS, true),
+    connectTimeoutMs: pick('connectTimeoutMs', ENV_CONNECT_TIMEOUT_MS, true),
     clientConfig: configured.clientConfig,
     client: configured.client,
   };
 }
 
-function envNumber(key: string): number | undefined {
+function envNumber(key: string, positive: boolean): number | undefined {
   const raw = process.env[key];
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0) {
-    throw new TypeError(`environment variable ${key} must be a non-negative number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
+    throw new TypeError(`environment variable ${key} must be a ${positive ? 'positive' : 'non-negative'} number, got "${raw}"`);
   }
   return value;
 }

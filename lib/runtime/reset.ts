@@ -4,8 +4,8 @@ import { resetLocal } from './local';
 import { resetSettings } from './options';
 
 /**
- * @internal Return the runtime to its state right after import: empty cache, no client (a client
- * the runtime created is destroyed), settings and local mode re-read from the environment on next
+ * @internal Return the runtime to its state right after import: empty cache, no client (idle clients
+ * the runtime created are destroyed), settings and local mode re-read from the environment on next
  * use, batch-denied flag cleared. For this package's tests; not exported from `cdk-app-secrets/runtime`.
  */
 export function resetSecretsRuntime(): void {

@@ -144,4 +144,22 @@ describe('local mode', () => {
     process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile({ db: { [PLACEHOLDER_MARKER_KEY]: 'x', value: 'y' } });
     await expect(getSecrets('db')[0]).rejects.toBeInstanceOf(SecretPlaceholderError);
   });
+
+  test.each([
+    ['null', null, 'null'],
+    ['a number', 5432, 'a number'],
+    ['a boolean', true, 'a boolean'],
+    ['an array', ['zz-item-1', 'zz-item-2'], 'an array'],
+  ])('a file value that is %s is refused with LocalValueInvalid, not served as text', async (_, value, kind) => {
+    const file = localFile({ db: value, ok: 'fine' });
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = file;
+    const [db, ok] = getSecrets('db', 'ok');
+    const error = await db.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretLocalModeError);
+    expect(error).toMatchObject({ code: 'LocalValueInvalid', secretId: 'db' });
+    expect((error as Error).message).toContain(`local value of secret db in ${file} is ${kind}; a local value must be a string, or an object`);
+    expect(String(error)).not.toContain('zz-item');
+    expect(String(error)).not.toContain('5432');
+    expect(await ok).toBe('fine');
+  });
 });

@@ -17,10 +17,16 @@
  * PutSecretValue. Secret ids may be the name, the full ARN, or the ARN without its random suffix.
  * A secret can be scheduled for deletion (`scheduleDeletion`): reads and writes then fail with
  * InvalidRequestException and DescribeSecret shows its DeletedDate, as in AWS.
+ * Each request records the region its SigV4 credential scope was signed for.
+ *
+ * Faults (injectFault) cover the slow ways networks fail as well as the fast ones: an endpoint that
+ * accepts and never answers (`hang`), a body that stalls after the headers (`stall-body`), throttling,
+ * malformed bodies; `startBlackHole()` gives an endpoint whose connections never complete.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { AddressInfo, connect, Socket } from 'node:net';
+import { Worker } from 'node:worker_threads';
 
 /** Operations the fake implements. */
 export type FakeOperation = 'GetSecretValue' | 'BatchGetSecretValue' | 'DescribeSecret' | 'CreateSecret' | 'PutSecretValue';
@@ -31,8 +37,13 @@ export type FakeOperation = 'GetSecretValue' | 'BatchGetSecretValue' | 'Describe
  * - `slow`: answer normally after `delayMs` (default 10 s); `drop-connection`: destroy the socket without answering;
  * - `access-denied`: AccessDeniedException; `kms-decrypt`: DecryptionFailure; `not-found`: ResourceNotFoundException.
  *   With `secretId` on BatchGetSecretValue these three become per-secret `Errors` entries; otherwise the whole request fails.
+ * - `hang`: read the request and never answer (the connection stays open);
+ * - `stall-body`: send the headers and the first half of the real answer, then nothing more;
+ * - `malformed-body`: answer 200 with the real answer made invalid JSON (the quote before SecretString's value
+ *   removed, so a parser error message would quote the value).
  */
-export type FaultKind = 'throttle' | 'server-error' | 'slow' | 'drop-connection' | 'access-denied' | 'kms-decrypt' | 'not-found';
+export type FaultKind = 'throttle' | 'server-error' | 'slow' | 'drop-connection' | 'access-denied' | 'kms-decrypt' | 'not-found'
+| 'hang' | 'stall-body' | 'malformed-body';
 
 /** A fault to inject. Omitted `operation`/`secretId` match any. */
 export interface FaultSpec {
@@ -42,8 +53,12 @@ export interface FaultSpec {
   readonly secretId?: string;
   /** How many matching requests (or batch items) it applies to; default unlimited. */
   readonly times?: number;
-  /** Delay for `slow`, in ms (default 10000). */
+  /** Delay for `slow`, in ms (default 10000); other kinds wait this long before failing (default 0). */
   readonly delayMs?: number;
+  /** The `message` of an error answer, instead of the usual text (e.g. one that quotes a secret value). */
+  readonly message?: string;
+  /** The `__type` (error name) of an error answer, instead of the usual one. */
+  readonly errorType?: string;
 }
 
 /** Options of `startFakeSecretsManager`. */
@@ -69,6 +84,10 @@ export interface RecordedRequest {
   readonly operation: string;
   /** The secret ids asked for (SecretId, or SecretIdList for batches). */
   readonly secretIds: readonly string[];
+  /** The region in the request's SigV4 credential scope (the region the client was for), if signed. */
+  readonly region: string | undefined;
+  /** When the request arrived (ms since epoch). */
+  readonly at: number;
 }
 
 /** A running fake endpoint. */
@@ -87,6 +106,12 @@ export interface FakeSecretsManager {
   deleteSecret(name: string): void;
   /** Schedule a secret for deletion (DeleteSecret with a recovery window); see the CLI block below. */
   scheduleDeletion(name: string): void;
+  /**
+   * Rotate as Secrets Manager's rotation does, in two steps: `createPending` stores the new value as
+   * AWSPENDING (readers of AWSCURRENT still get the old one); `finish` moves AWSCURRENT to it and the old
+   * version becomes AWSPREVIOUS.
+   */
+  rotateSecret(name: string, newValue: string): { finish(): void };
   /** Zero the counters and forget recorded requests. */
   resetCalls(): void;
   /** Add a fault; faults are checked in the order added. */
@@ -138,7 +163,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
 
   const find = (id: string): StoredSecret | undefined => {
     const byName = secrets.get(id);
-    if (byName) return byName;
+    if (byName || !id.startsWith('arn:')) return byName;
     for (const s of secrets.values()) {
       if (s.arn === id || (s.arn.length === id.length + 7 && s.arn.startsWith(id + '-'))) return s;
     }
@@ -177,6 +202,22 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
     };
     secret.versions.push(version);
     return { arn: secret.arn, versionId: version.id };
+  };
+
+  const rotateSecret = (name: string, newValue: string) => {
+    const { versionId } = putSecret(name, newValue, { versionStage: 'AWSPENDING' });
+    return {
+      finish: () => {
+        const secret = find(name)!;
+        const pending = secret.versions.find((v) => v.id === versionId)!;
+        for (const v of secret.versions) {
+          v.stages.delete('AWSPREVIOUS');
+          if (v.stages.delete('AWSCURRENT')) v.stages.add('AWSPREVIOUS');
+        }
+        pending.stages.delete('AWSPENDING');
+        pending.stages.add('AWSCURRENT');
+      },
+    };
   };
 
   const readValue = (id: string, versionId?: string, versionStage?: string): Record<string, unknown> => {
@@ -255,10 +296,16 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
     }
   };
 
-  const send = (res: ServerResponse, status: number, payload: unknown) => {
+  const send = (res: ServerResponse, status: number, payload: unknown, shape: 'whole' | 'stall-body' | 'malformed-body' = 'whole') => {
     if (res.destroyed) return;
-    const text = JSON.stringify(payload);
+    let text = JSON.stringify(payload);
+    if (shape === 'malformed-body') text = text.replace(/"SecretString":"/g, '"SecretString":');
     res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'content-length': Buffer.byteLength(text), 'x-amzn-requestid': randomUUID() });
+    if (shape === 'stall-body') {
+      res.flushHeaders();
+      res.write(text.slice(0, Math.floor(text.length / 2)));
+      return;
+    }
     res.end(text);
   };
 
@@ -275,7 +322,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
     }
     const secretIds: string[] = body.SecretIdList ?? (body.SecretId !== undefined ? [String(body.SecretId)] : []);
     if ((OPERATIONS as string[]).includes(operation)) calls[operation as FakeOperation]++;
-    requests.push({ operation, secretIds });
+    requests.push({ operation, secretIds, region: signingRegion(req), at: Date.now() });
     if (latencyMs > 0) await sleep(latencyMs);
 
     // On BatchGetSecretValue, a fault naming one secret fails the whole request unless it is a per-item kind.
@@ -286,11 +333,21 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
         req.socket.destroy();
         return;
       }
+      if (requestFault.kind === 'hang') return;
+      if (requestFault.kind !== 'slow' && requestFault.delayMs) await sleep(requestFault.delayMs);
+      if (requestFault.kind === 'stall-body' || requestFault.kind === 'malformed-body') {
+        try {
+          return send(res, 200, handle(operation, body), requestFault.kind);
+        } catch (e) {
+          if (e instanceof ApiError) return send(res, e.status, { __type: e.type, message: e.message });
+          throw e;
+        }
+      }
       if (requestFault.kind === 'slow') {
         await sleep(requestFault.delayMs ?? 10_000);
       } else {
         const e = faultError(requestFault.kind)!;
-        return send(res, e.status, { __type: e.type, message: e.message });
+        return send(res, e.status, { __type: requestFault.errorType ?? e.type, message: requestFault.message ?? e.message });
       }
     }
     try {
@@ -318,6 +375,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
       return requests;
     },
     putSecret,
+    rotateSecret,
     deleteSecret: (name) => {
       const secret = find(name);
       if (secret) secrets.delete(secret.name);
@@ -342,6 +400,54 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
       server.closeAllConnections();
     }),
   };
+}
+
+/** A port that accepts no connection: connects to it never complete (SYNs are dropped), as with a black-holed route. */
+export interface BlackHole {
+  /** Base URL, `http://127.0.0.1:<port>`. */
+  readonly endpoint: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Start a black hole. A listener whose thread never runs never accepts; once its accept queue is full
+ * (backlog 1, filled here), the kernel drops further SYNs, so a client's connect hangs until its own
+ * timeout, exactly like a route to a dead address, but deterministic and local.
+ */
+export async function startBlackHole(): Promise<BlackHole> {
+  const worker = new Worker(`
+    const net = require('node:net');
+    const { parentPort } = require('node:worker_threads');
+    const server = net.createServer();
+    server.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => {
+      parentPort.postMessage(server.address().port);
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0); // block this thread for good
+    });`, { eval: true });
+  const port = await new Promise<number>((resolve, reject) => {
+    worker.once('message', resolve);
+    worker.once('error', reject);
+  });
+  // Fill the accept queue; these complete at the kernel level and are never accepted.
+  const fillers: Socket[] = [];
+  for (let i = 0; i < 3; i++) {
+    const socket = connect(port, '127.0.0.1');
+    socket.on('error', () => {});
+    fillers.push(socket);
+  }
+  await sleep(100);
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      for (const socket of fillers) socket.destroy();
+      await worker.terminate();
+    },
+  };
+}
+
+/** The region of a SigV4 `Authorization: AWS4-HMAC-SHA256 Credential=<key>/<date>/<region>/<service>/aws4_request, ...` header. */
+function signingRegion(req: IncomingMessage): string | undefined {
+  const match = /Credential=[^/]+\/[0-9]{8}\/([^/]+)\//.exec(String(req.headers.authorization ?? ''));
+  return match?.[1];
 }
 
 function zeroCalls(): Record<FakeOperation, number> {

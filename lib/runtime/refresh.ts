@@ -1,0 +1,133 @@
+/*
+ * Misses and refreshes: what a read gets when the cache cannot answer at once, and how fetch outcomes
+ * land in the cache.
+ *
+ * - No entry: a first fetch; its pending promise is cached so concurrent readers share it; a failure
+ *   removes it.
+ * - An expired or force-refreshed value: a refresh runs beside the cached value, which stays in place
+ *   (and is served to everyone it is fresh enough for) until the refresh succeeds. Readers that may not
+ *   use the old value join the refresh; a failed refresh leaves the old value for everyone else.
+ * - With serveStale, a reader of an expired value waits at most `staleWaitMs` for the refresh, then
+ *   takes the old value (at once after a refresh failed), while the refresh goes on in the background.
+ */
+import { cache, CacheEntry, cacheInsert, Refresh, versionKey } from './cache';
+import { SecretError } from './errors';
+import { fetchSecrets } from './fetch';
+import { ResolvedSettings } from './options';
+import { Outcome, VersionSelector } from './transport';
+
+/** @internal The options of one read, resolved. */
+export interface ReadContext {
+  now: number;
+  maxAgeMs: number;
+  serveStale: boolean;
+  force: boolean;
+  version: VersionSelector | undefined;
+  readonly settings: ResolvedSettings;
+}
+
+/** @internal One id to fetch: a first fetch (no refresh) or a refresh of `entry`. */
+export interface Miss {
+  readonly id: string;
+  readonly key: string;
+  readonly entry: CacheEntry;
+  readonly refresh: Refresh | undefined;
+  readonly resolve: (value: string) => void;
+  readonly reject: (reason: unknown) => void;
+}
+
+const noop = (): void => {};
+
+/** @internal The cache key and entry of `id` for this read. */
+export function lookup(id: string, ctx: ReadContext): { key: string; entry: CacheEntry | undefined } {
+  const key = ctx.version === undefined ? id : versionKey(id, ctx.version.versionStage, ctx.version.versionId);
+  return { key, entry: cache.get(key) };
+}
+
+/**
+ * @internal The promise a reader gets when `entry` is missing, expired or being forced. Adds to `misses`
+ * what must be fetched; joins a refresh already in flight instead of starting another.
+ */
+export function readMiss(id: string, key: string, entry: CacheEntry | undefined, ctx: ReadContext, misses: Miss[]): Promise<string> {
+  if (entry === undefined) {
+    const d = deferred();
+    const first: CacheEntry = { promise: d.promise, fetchedAt: Infinity, keepUntil: Infinity, usedAt: ctx.now };
+    cacheInsert(key, first, ctx.now, ctx.settings.cacheMaxEntries);
+    misses.push({ id, key, entry: first, refresh: undefined, ...d });
+    return first.promise;
+  }
+  entry.usedAt = ctx.now;
+  let refresh = entry.refresh;
+  if (refresh === undefined) {
+    const d = deferred();
+    refresh = { ...d, startedAt: ctx.now };
+    entry.refresh = refresh;
+    misses.push({ id, key, entry, refresh, ...d });
+  }
+  if (ctx.force || !ctx.serveStale || ctx.now - entry.fetchedAt > ctx.maxAgeMs + ctx.settings.maxStaleMs) return refresh.promise;
+  if (entry.refreshFailed || ctx.settings.staleWaitMs === 0) return entry.promise;
+  return refresh.orStale ??= freshOrStale(refresh.promise, entry.promise, ctx.settings.staleWaitMs - (ctx.now - refresh.startedAt));
+}
+
+/** @internal Fetch `misses` together and settle each one. */
+export function startFetch(misses: readonly Miss[], ctx: ReadContext): void {
+  const keepMs = ctx.maxAgeMs + (ctx.serveStale ? ctx.settings.maxStaleMs : 0);
+  void fetchSecrets(misses.map((m) => m.id), ctx.version).then((outcomes) => {
+    for (let i = 0; i < misses.length; i++) settle(misses[i], outcomes[i], keepMs, ctx.settings.cacheMaxEntries);
+  }, () => {
+    // fetchSecrets resolves with per-id errors and never rejects; this is a safety net.
+    for (const miss of misses) settle(miss, undefined, keepMs, ctx.settings.cacheMaxEntries);
+  });
+}
+
+function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEntries: number): void {
+  const { key, entry, refresh } = miss;
+  const now = Date.now();
+  const current = cache.get(key) === entry;
+  if (typeof outcome === 'string') {
+    if (refresh === undefined) {
+      entry.fetchedAt = now;
+      entry.keepUntil = now + keepMs;
+    } else {
+      entry.refresh = undefined;
+      // The refresh's promise becomes the cached one, so its readers and later hits share one object.
+      if (current) cacheInsert(key, { promise: refresh.promise, fetchedAt: now, keepUntil: now + keepMs, usedAt: now }, now, maxEntries);
+    }
+    miss.resolve(outcome);
+    return;
+  }
+  const error = outcome ?? new SecretError(miss.id, 'InternalError', `reading secret ${miss.id} produced no result; this is a bug in cdk-app-secrets`);
+  if (refresh === undefined) {
+    if (current) cache.delete(key);
+  } else {
+    // The cached value stays for everyone it is fresh enough for; the next expired read retries.
+    entry.refresh = undefined;
+    entry.refreshFailed = true;
+  }
+  miss.reject(error);
+}
+
+/** The refresh's value if it arrives within `waitMs`, else (or when it fails) the stale value. Never rejects. */
+function freshOrStale(fresh: Promise<string>, stale: Promise<string>, waitMs: number): Promise<string> {
+  return new Promise<string>((resolve) => {
+    const timer = setTimeout(() => resolve(stale), Math.max(0, waitMs));
+    fresh.then((value) => {
+      clearTimeout(timer);
+      resolve(value);
+    }, () => {
+      clearTimeout(timer);
+      resolve(stale);
+    });
+  });
+}
+
+function deferred(): { promise: Promise<string>; resolve: (value: string) => void; reject: (reason: unknown) => void } {
+  let resolve!: (value: string) => void;
+  let reject!: (reason: unknown) => void;
+  const promise = new Promise<string>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(noop); // Rejections reach the caller; never unhandled.
+  return { promise, resolve, reject };
+}

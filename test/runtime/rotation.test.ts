@@ -1,0 +1,158 @@
+/*
+ * withSecrets across a rotation on the local endpoint: the old value cached in a warm function, the
+ * new one stored as AWSPENDING and set on the database, then promoted to AWSCURRENT.
+ *
+ * The "database" is a function accepting only its current password and failing like Postgres does
+ * (code 28P01) otherwise.
+ */
+import { rejection, restoreEnv, useEndpoint } from './helpers';
+import { getSecrets, SecretNotFoundError, withSecrets } from '../../lib/runtime';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+
+let fake: FakeSecretsManager;
+let seq = 0;
+
+class AuthError extends Error {
+  readonly code = '28P01';
+}
+
+/** A database whose password the rotation's setSecret step changes. */
+function database(password: string) {
+  const db = {
+    password,
+    logins: 0,
+    async query(credentialsJson: string): Promise<string> {
+      db.logins++;
+      const { username, password: given } = JSON.parse(credentialsJson) as { username: string; password: string };
+      if (given !== db.password) throw new AuthError(`password authentication failed for user "${username}"`);
+      return `rows for ${username}`;
+    },
+  };
+  return db;
+}
+
+const isAuthError = (e: unknown): boolean => (e as { code?: string })?.code === '28P01';
+const creds = (password: string): string => JSON.stringify({ username: 'app', password });
+
+/** A secret cached by a warm function, then rotated to `next` (pending, set on the database, not yet current). */
+async function warmThenRotate(db: ReturnType<typeof database>, next: string) {
+  const name = `rotation/db-${++seq}`;
+  fake.putSecret(name, creds(db.password));
+  await getSecrets(name); // the warm function's cache holds the old value
+  const rotation = fake.rotateSecret(name, creds(next));
+  db.password = next; // setSecret: the database now takes only the new password
+  fake.resetCalls();
+  return { name, rotation };
+}
+
+beforeAll(async () => {
+  fake = await startFakeSecretsManager();
+});
+
+afterAll(async () => {
+  restoreEnv();
+  await fake.close();
+});
+
+beforeEach(() => {
+  useEndpoint(fake.endpoint);
+  fake.clearFaults();
+  fake.resetCalls();
+});
+
+test('after rotation, work that fails authentication with the cached value is retried once with the new value', async () => {
+  const db = database('old-pw');
+  const { name, rotation } = await warmThenRotate(db, 'new-pw');
+  rotation.finish();
+  const rows = await withSecrets([name], ([json]) => db.query(json), { isAuthError });
+  expect(rows).toBe('rows for app');
+  expect(db.logins).toBe(2);
+  expect(fake.requests).toHaveLength(1);
+  // The refreshed value is cached for plain reads too.
+  expect(await getSecrets(name)).toEqual([creds('new-pw')]);
+  expect(fake.requests).toHaveLength(1);
+});
+
+test('concurrent callers failing authentication share one refresh', async () => {
+  const db = database('old-pw');
+  const { name, rotation } = await warmThenRotate(db, 'new-pw');
+  rotation.finish();
+  const results = await Promise.all(Array.from({ length: 10 }, () => withSecrets([name], ([json]) => db.query(json), { isAuthError })));
+  expect(results).toEqual(Array(10).fill('rows for app'));
+  expect(fake.requests).toHaveLength(1);
+});
+
+test('a caller failing after another already refreshed uses the new value without a request', async () => {
+  const db = database('old-pw');
+  const { name, rotation } = await warmThenRotate(db, 'new-pw');
+  rotation.finish();
+  // Caller B reads the old value, then is held until caller A has refreshed.
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  const b = withSecrets([name], async ([json]) => {
+    await gate;
+    return db.query(json);
+  }, { isAuthError });
+  await withSecrets([name], ([json]) => db.query(json), { isAuthError });
+  expect(fake.requests).toHaveLength(1);
+  release();
+  expect(await b).toBe('rows for app');
+  expect(fake.requests).toHaveLength(1);
+});
+
+test('mid-rotation (new value still AWSPENDING) the refresh returns the same value: no retry, the error is thrown', async () => {
+  const db = database('old-pw');
+  const { name } = await warmThenRotate(db, 'new-pw');
+  const error = await rejection(withSecrets([name], ([json]) => db.query(json), { isAuthError }));
+  expect(error).toBeInstanceOf(AuthError);
+  expect(db.logins).toBe(1);
+  expect(fake.requests).toHaveLength(1);
+});
+
+test('it never loops: a second authentication failure is thrown after one refresh', async () => {
+  const db = database('old-pw');
+  const { name, rotation } = await warmThenRotate(db, 'new-pw');
+  rotation.finish();
+  db.password = 'changed-by-someone-else';
+  const error = await rejection(withSecrets([name], ([json]) => db.query(json), { isAuthError }));
+  expect(error).toBeInstanceOf(AuthError);
+  expect(db.logins).toBe(2);
+  expect(fake.requests).toHaveLength(1);
+});
+
+test('an error that is not an authentication error is thrown at once, without a refresh', async () => {
+  const name = `rotation/db-${++seq}`;
+  fake.putSecret(name, creds('pw'));
+  await getSecrets(name);
+  fake.resetCalls();
+  const failure = new Error('connection refused');
+  const error = await rejection(withSecrets([name], () => {
+    throw failure;
+  }, { isAuthError }));
+  expect(error).toBe(failure);
+  expect(fake.requests).toHaveLength(0);
+});
+
+test('several secrets: only the rotated one changes, values arrive in order', async () => {
+  const db = database('old-pw');
+  const { name, rotation } = await warmThenRotate(db, 'new-pw');
+  rotation.finish();
+  const other = `rotation/api-${++seq}`;
+  fake.putSecret(other, 'api-key');
+  const seen: string[][] = [];
+  const rows = await withSecrets([other, name], async (values) => {
+    seen.push([...values]);
+    return db.query(values[1]);
+  }, { isAuthError });
+  expect(rows).toBe('rows for app');
+  expect(seen).toEqual([['api-key', creds('old-pw')], ['api-key', creds('new-pw')]]);
+});
+
+test('a secret that cannot be read rejects with its SecretError and the work never runs', async () => {
+  let ran = false;
+  const error = await rejection(withSecrets([`rotation/missing-${++seq}`], () => {
+    ran = true;
+  }, { isAuthError }));
+  expect(error).toBeInstanceOf(SecretNotFoundError);
+  expect(ran).toBe(false);
+});

@@ -1,0 +1,170 @@
+/*
+ * Settings and checks: configureSecrets({ client }) in a fresh process, validation of options, setup
+ * errors with the fix that applies (no SDK, no region), and settings changes that leave reads alone.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { lambdaLikeEnv, rejection, restoreEnv, runNode, useEndpoint } from './helpers';
+import {
+  clearSecretCache,
+  configureSecrets,
+  getSecrets,
+  SecretConfigError,
+  SecretTimeoutError,
+} from '../../lib/runtime';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+
+let fake: FakeSecretsManager;
+let seq = 0;
+
+function seeded(): string {
+  const name = `settings/secret-${++seq}`;
+  fake.putSecret(name, `value-${name}`);
+  return name;
+}
+
+beforeAll(async () => {
+  fake = await startFakeSecretsManager();
+});
+
+afterAll(async () => {
+  restoreEnv();
+  await fake.close();
+});
+
+beforeEach(() => {
+  useEndpoint(fake.endpoint);
+  fake.clearFaults();
+  fake.resetCalls();
+});
+
+describe('configureSecrets({ client }) in a fresh process', () => {
+  test('a client configured before the first read is used to read', async () => {
+    const a = seeded();
+    const script = `
+      const { SecretsManagerClient } = require('@aws-sdk/client-secrets-manager');
+      const { configureSecrets, getSecrets } = require('./lib/runtime');
+      const client = new SecretsManagerClient({ endpoint: process.env.FAKE_ENDPOINT, region: 'us-east-1' });
+      let sent = 0;
+      const send = client.send.bind(client);
+      client.send = (...args) => { sent++; return send(...args); };   // as a tracing wrapper would
+      configureSecrets({ client });
+      getSecrets(${JSON.stringify(a)}).then(
+        (values) => console.log(JSON.stringify({ values, sent })),
+        (e) => console.log(JSON.stringify({ error: e.code, message: e.message, sent })));`;
+    const env = { ...lambdaLikeEnv('http://127.0.0.1:9'), FAKE_ENDPOINT: fake.endpoint };
+    const { stdout } = await runNode(script, env);
+    expect(JSON.parse(stdout.trim())).toEqual({ values: [`value-${a}`], sent: 1 });
+  });
+});
+
+describe('setup errors name their own cause and fix', () => {
+  test('no AWS SDK installed: SecretConfigError SdkUnavailable, telling to install it, not network advice', async () => {
+    const script = `
+      const Module = require('node:module');
+      const resolve = Module._resolveFilename;
+      Module._resolveFilename = function (request, ...rest) {
+        if (request.startsWith('@aws-sdk/')) throw Object.assign(new Error('Cannot find module ' + request), { code: 'MODULE_NOT_FOUND' });
+        return resolve.call(this, request, ...rest);
+      };
+      const { getSecrets, SecretConfigError } = require('./lib/runtime');
+      getSecrets('db-password')[0].catch((e) => console.log(JSON.stringify({ config: e instanceof SecretConfigError, code: e.code, message: e.message })));`;
+    const { stdout } = await runNode(script, lambdaLikeEnv(fake.endpoint));
+    const result = JSON.parse(stdout.trim());
+    expect(result).toMatchObject({ config: true, code: 'SdkUnavailable' });
+    expect(result.message).toContain('npm install @aws-sdk/client-secrets-manager');
+    expect(result.message).toContain('secret db-password');
+    expect(result.message).not.toMatch(/VPC|network/);
+  });
+
+  test('no region: a secret name rejects with SecretConfigError RegionMissing, telling to set AWS_REGION', async () => {
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    const a = seeded();
+    const error = await rejection(getSecrets(a)[0]);
+    expect(error).toBeInstanceOf(SecretConfigError);
+    expect(error).toMatchObject({ code: 'RegionMissing', secretId: a });
+    expect(error.message).toContain('AWS_REGION');
+    expect(error.message).not.toMatch(/VPC|network/);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('no region: an ARN is still read, from the region the ARN names', async () => {
+    delete process.env.AWS_REGION;
+    delete process.env.AWS_DEFAULT_REGION;
+    const { arn } = fake.putSecret(`settings/arn-${++seq}`, 'by-arn');
+    expect(await getSecrets(arn)).toEqual(['by-arn']);
+    expect(fake.requests.map((r) => r.region)).toEqual([fake.region]);
+  });
+});
+
+describe('options are validated like the environment variables', () => {
+  test.each([NaN, -1, Infinity])('getSecrets(id, { maxAgeSeconds: %p }) throws TypeError and sends nothing', (maxAgeSeconds) => {
+    expect(() => getSecrets('x', { maxAgeSeconds })).toThrow(TypeError);
+    expect(() => getSecrets('x', 'y', { maxAgeSeconds })).toThrow(/maxAgeSeconds must be a non-negative finite number/);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test.each([
+    [{ maxAgeSeconds: NaN }, /maxAgeSeconds/],
+    [{ maxAgeSeconds: -5 }, /maxAgeSeconds/],
+    [{ timeoutMs: 0 }, /timeoutMs must be a positive/],
+    [{ cacheMaxEntries: 10.5 }, /cacheMaxEntries must be a whole number/],
+    [{ staleWaitMs: -1 }, /staleWaitMs/],
+    [{ client: {} as never }, /client must be a Secrets Manager client/],
+  ])('configureSecrets(%p) throws TypeError', (settings, message) => {
+    expect(() => configureSecrets(settings)).toThrow(TypeError);
+    expect(() => configureSecrets(settings)).toThrow(message);
+  });
+
+  test('NaN no longer turns off caching and sharing: 10 concurrent reads cost 1 request', async () => {
+    const a = seeded();
+    expect(() => configureSecrets({ maxAgeSeconds: NaN })).toThrow(TypeError);
+    await Promise.all(Array.from({ length: 10 }, () => getSecrets(a)));
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  test('CDK_APP_SECRETS_TIMEOUT_MS=0 is refused', () => {
+    process.env.CDK_APP_SECRETS_TIMEOUT_MS = '0';
+    expect(() => getSecrets('x')).toThrow(/CDK_APP_SECRETS_TIMEOUT_MS must be a positive number/);
+  });
+
+  test('an array of ids (getSecrets([a, b])) throws the TypeError of other non-string ids', () => {
+    const ids = ['a', 'b'];
+    expect(() => getSecrets(ids as unknown as string)).toThrow(TypeError);
+    expect(() => getSecrets(ids as unknown as string)).toThrow(/argument 1 must be a secret name or ARN, got an array.*getSecrets\(\.\.\.ids\)/);
+    expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('changing settings leaves reads in flight alone', () => {
+  test('configureSecrets changing only a cache setting does not kill a read in flight', async () => {
+    const a = seeded();
+    fake.injectFault({ kind: 'slow', delayMs: 300, times: 1 });
+    const read = getSecrets(a)[0];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    configureSecrets({ maxAgeSeconds: 60, serveStale: true });
+    expect(await read).toBe(`value-${a}`);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  test('configureSecrets changing the client config lets a read in flight finish on the old client', async () => {
+    const a = seeded();
+    const b = seeded();
+    fake.injectFault({ kind: 'slow', delayMs: 300, times: 1 });
+    const read = getSecrets(a)[0];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    configureSecrets({ clientConfig: { maxAttempts: 2 } });
+    expect(await read).toBe(`value-${a}`);
+    expect(await getSecrets(b)).toEqual([`value-${b}`]);
+  });
+
+  test('a deadline still applies to a client given with configureSecrets({ client })', async () => {
+    const client = new SecretsManagerClient({ endpoint: fake.endpoint, region: fake.region });
+    configureSecrets({ client, timeoutMs: 300 });
+    fake.injectFault({ kind: 'hang' });
+    const error = await rejection(getSecrets(seeded())[0]);
+    expect(error).toBeInstanceOf(SecretTimeoutError);
+    clearSecretCache();
+    client.destroy();
+  });
+});
