@@ -26,7 +26,7 @@ export interface ConsumerVersions {
   readonly label: string;
   readonly awsCdkLib: string;
   readonly constructs: string;
-  /** Other packages the app installs, e.g. cdk-nag for the README's cdk-nag snippet. */
+  /** Other packages the app installs, for the README snippets that use them (cdk-nag, pg). */
   readonly extraDependencies?: Record<string, string>;
 }
 
@@ -43,7 +43,7 @@ export function newestOnRegistry(): ConsumerVersions {
     const versions = JSON.parse(run('npm', ['view', spec, 'version', '--json'], os.tmpdir()));
     return Array.isArray(versions) ? versions[versions.length - 1] : versions;
   };
-  return { label: 'newest 2.x', awsCdkLib: newest('aws-cdk-lib@^2'), constructs: newest('constructs@^10'), extraDependencies: { 'cdk-nag': '^2' } };
+  return { label: 'newest 2.x', awsCdkLib: newest('aws-cdk-lib@^2'), constructs: newest('constructs@^10'), extraDependencies: { 'cdk-nag': '^2', 'pg': '^8', '@types/pg': '^8' } };
 }
 
 let packed: string | undefined;

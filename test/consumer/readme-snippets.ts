@@ -6,6 +6,7 @@
  *   top of the file; the rest into the constructor of a stack of its own, which bin/app.ts adds.
  *   The stack also has the functions snippets grant to: `fn` and `checkoutFn` (NodejsFunctions).
  * - `// handler`: a whole handler module, written as it is to lambda/.
+ * - `// app`: statements for bin/app.ts, after the app's stacks (`app` is the cdk.App).
  * A block without one of these markers fails the test: every snippet must be checked. A snippet
  * that imports a package the app did not install (cdk-nag needs a newer aws-cdk-lib than the peer
  * floor) is left out of that app; the test checks that the app on the newest versions takes all.
@@ -14,7 +15,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 export interface ReadmeSnippet {
-  readonly kind: 'stack' | 'handler';
+  readonly kind: 'stack' | 'handler' | 'app';
   /** 1-based line of the block's first code line in README.md. */
   readonly line: number;
   readonly code: string;
@@ -32,9 +33,9 @@ export function readmeSnippets(readmePath: string): ReadmeSnippet[] {
     // A block inside a list item is indented like its fence.
     const indent = lines[i].length - lines[i].trimStart().length;
     const code = lines.slice(start, end).map((l) => l.slice(indent));
-    const marker = /^\/\/ (stack|handler)\b/.exec(code[0] ?? '');
+    const marker = /^\/\/ (stack|handler|app)\b/.exec(code[0] ?? '');
     if (!marker) {
-      throw new Error(`README.md:${start + 1}: a \`\`\`ts block must start with "// stack" or "// handler" so the consumer test knows where it goes`);
+      throw new Error(`README.md:${start + 1}: a \`\`\`ts block must start with "// stack", "// handler" or "// app" so the consumer test knows where it goes`);
     }
     snippets.push({ kind: marker[1] as ReadmeSnippet['kind'], line: start + 1, code: code.join('\n') });
     i = end;
@@ -59,6 +60,11 @@ export function pasteSnippets(appDir: string, snippets: readonly ReadmeSnippet[]
     if (!installed) return;
     pasted.push(snippet.line);
     const name = `readme-snippet-${index + 1}`;
+    if (snippet.kind === 'app') {
+      // Import declarations may stand anywhere at the top level of a module.
+      appLines.push(`// README.md:${snippet.line}`, ...snippet.code.split('\n').slice(1));
+      return;
+    }
     if (snippet.kind === 'handler') {
       fs.writeFileSync(path.join(appDir, 'lambda', `${name}.ts`), `// README.md:${snippet.line}\n${snippet.code}\n`);
       return;
@@ -67,7 +73,7 @@ export function pasteSnippets(appDir: string, snippets: readonly ReadmeSnippet[]
     fs.writeFileSync(path.join(appDir, 'lib', `${name}.ts`), stackFile(className, snippet));
     appLines.push(`import { ${className} } from '../lib/${name}';`, `new ${className}(app, '${className.replace(/Stack$/, '')}');`);
   });
-  fs.appendFileSync(path.join(appDir, 'bin', 'app.ts'), `\n// The README's stack snippets\n${appLines.join('\n')}\n`);
+  fs.appendFileSync(path.join(appDir, 'bin', 'app.ts'), `\n// The README's stack and app snippets\n${appLines.join('\n')}\n`);
   return pasted;
 }
 

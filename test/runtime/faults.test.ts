@@ -244,6 +244,20 @@ describe('promises created early and awaited later never crash the process', () 
   });
 });
 
+describe('a read of many secrets at once', () => {
+  test('writes no MaxListenersExceededWarning to the function\'s log (one deadline serves every request)', async () => {
+    const ids = Array.from({ length: 25 }, () => seeded());
+    // A version stage reads each id with its own GetSecretValue, all in flight at once.
+    const script = `
+      const { getSecrets } = require('./lib/runtime');
+      Promise.all(getSecrets(...${JSON.stringify(ids)}, { versionStage: 'AWSCURRENT' }))
+        .then((values) => console.log('read ' + values.length), (e) => console.log('failed ' + e.code));`;
+    const { code, stdout, stderr } = await runNode(script, lambdaLikeEnv(fake.endpoint));
+    expect({ code, stdout: stdout.trim(), warnings: stderr.match(/.*MaxListeners.*/g) ?? [] })
+      .toEqual({ code: 0, stdout: 'read 25', warnings: [] });
+  });
+});
+
 describe('errors never carry response bytes', () => {
   const marker = 'zz-Leak-Marker-91c4';
 
