@@ -5,7 +5,7 @@
  * versions under test. Nothing here reaches into the repository's own node_modules: the app sees
  * only what it installed, as a user's would.
  */
-import { execFileSync, spawnSync } from 'child_process';
+import { execFile, execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -28,6 +28,8 @@ export interface ConsumerVersions {
   readonly constructs: string;
   /** Other packages the app installs, for the README snippets that use them (cdk-nag, pg). */
   readonly extraDependencies?: Record<string, string>;
+  /** Dev dependencies that replace cdk init's. */
+  readonly devDependencyOverrides?: Record<string, string>;
 }
 
 /** The lowest versions the published peer range allows (`^2.187.0` gives 2.187.0). */
@@ -43,7 +45,17 @@ export function newestOnRegistry(): ConsumerVersions {
     const versions = JSON.parse(run('npm', ['view', spec, 'version', '--json'], os.tmpdir()));
     return Array.isArray(versions) ? versions[versions.length - 1] : versions;
   };
-  return { label: 'newest 2.x', awsCdkLib: newest('aws-cdk-lib@^2'), constructs: newest('constructs@^10'), extraDependencies: { 'cdk-nag': '^2', 'pg': '^8', '@types/pg': '^8' } };
+  return {
+    label: 'newest 2.x',
+    awsCdkLib: newest('aws-cdk-lib@^2'),
+    constructs: newest('constructs@^10'),
+    extraDependencies: { 'cdk-nag': '^2', 'pg': '^8', '@types/pg': '^8' },
+    // pg's declarations use the generic Buffer of TypeScript >= 5.7 with a recent @types/node, newer
+    // than the ~5.6.3 and 22.7.9 cdk init pins: this app is on the newest of those too.
+    // The registry's `latest` CDK CLI (3.0.0) reads cloud assembly schema 43 at most, and refuses the
+    // schema 55 that aws-cdk-lib 2.276 writes; the last 2.x CLI reads it.
+    devDependencyOverrides: { 'typescript': '~5.9.0', '@types/node': '^22', 'aws-cdk': '2.1148.1' },
+  };
 }
 
 let packed: string | undefined;
@@ -79,7 +91,7 @@ export function createConsumerApp(versions: ConsumerVersions, tarball: string): 
     version: '0.1.0',
     bin: { 'consumer-app': 'bin/app.js' },
     scripts: { build: 'tsc', cdk: 'cdk' },
-    devDependencies: { ...CDK_INIT_DEV_DEPENDENCIES, esbuild: '^0.25.0' },
+    devDependencies: { ...CDK_INIT_DEV_DEPENDENCIES, esbuild: '^0.25.0', ...versions.devDependencyOverrides },
     dependencies: {
       'aws-cdk-lib': versions.awsCdkLib,
       'constructs': versions.constructs,
@@ -108,6 +120,24 @@ export function runInApp(dir: string, command: string, args: string[], env: Reco
     timeout: 600_000,
   });
   return { status: result.status, stdout: result.stdout ?? '', output: `${result.stdout ?? ''}${result.stderr ?? ''}${result.error ? String(result.error) : ''}` };
+}
+
+/**
+ * Like runInApp, but without blocking the event loop: for commands that talk to an endpoint this
+ * process serves (the local Secrets Manager).
+ */
+export function runInAppAsync(dir: string, command: string, args: string[], env: Record<string, string> = {}): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(path.join(dir, 'node_modules', '.bin', command), args, {
+      cwd: dir,
+      env: { ...process.env, ...env, CI: 'true', FORCE_COLOR: '0' },
+      encoding: 'utf8',
+      timeout: 120_000,
+    }, (error, stdout, stderr) => {
+      const status = error ? (typeof error.code === 'number' ? error.code : null) : 0;
+      resolve({ status, stdout, output: `${stdout}${stderr}${error && typeof error.code !== 'number' ? String(error) : ''}` });
+    });
+  });
 }
 
 function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): string {
