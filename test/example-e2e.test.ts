@@ -58,6 +58,12 @@ describe('the example app, synthesized, bundled and invoked locally', () => {
     });
   });
 
+  test("Checkout's cold start reads getSecrets and getSecretJson together in one batch request", async () => {
+    const outcome = await invokeFunction(fn('Checkout'), { endpoint: endpoint.endpoint, region });
+    expect(outcome.error).toBeUndefined();
+    expect(endpoint.calls).toEqual({ BatchGetSecretValue: 1, GetSecretValue: 0, DescribeSecret: 0, CreateSecret: 0, PutSecretValue: 0 });
+  });
+
   test('Reports reads the imported secret and the shared one in a single batch request', async () => {
     const outcome = await invokeFunction(fn('Reports'), { endpoint: endpoint.endpoint, region });
     expect(outcome.result).toEqual({
