@@ -3,9 +3,9 @@
  * BatchGetSecretValue (per region, 20 ids per request) for any mix of getSecrets and getSecretJson,
  * with each value and error routed to its caller. Real SDK over real HTTP against the local fake.
  */
+import { rejection, restoreEnv, useEndpoint } from './helpers';
 import { getSecretJson, getSecrets, SecretNotFoundError } from '../../lib/runtime';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
-import { rejection, restoreEnv, useEndpoint } from './helpers';
 
 let fake: FakeSecretsManager;
 let seq = 0;
