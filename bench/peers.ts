@@ -51,7 +51,7 @@ Promise.resolve(handler({}, {})).then((n) => {
 function bundle(handler: string): { file: string; bytes: number; gzipBytes: number } {
   const file = path.join(WORK, 'peers', `${handler}.js`);
   buildSync({
-    entryPoints: [path.join(ROOT, 'bench', 'handlers', `${handler}.ts`)],
+    entryPoints: [path.join(ROOT, 'bench', 'handlers', `${handler}.${handler === 'middy' ? 'mts' : 'ts'}`)],
     outfile: file,
     bundle: true,
     minify: true,
