@@ -115,7 +115,8 @@ async function runHandlers(stack: SynthesizedStack, endpoint: FakeSecretsManager
     // A function with the Parameters and Secrets Lambda Extension talks to the local fake of it
     // (with a session token, as Lambda gives every function).
     const withExtension = fn.environment.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT !== undefined;
-    const outcome = await invokeFunction(fn, { endpoint: endpoint.endpoint, region, event, environmentOverrides: withExtension ? { ...extension.env } : {} });
+    const environmentOverrides = withExtension ? { ...extension.env } : {};
+    const outcome = await invokeFunction(fn, { endpoint: endpoint.endpoint, region, event, environmentOverrides });
     console.log(`  ${fn.constructPath.split('/')[1]}${label}`);
     if (!outcome.ok) {
       console.log(`    FAILED: ${outcome.error?.name}: ${outcome.error?.message}`);
