@@ -8,6 +8,7 @@
 import { arnRegion, ClientSlot, getDefaultClient, getRegionalClient, loadSdk, resetClients, resetSdk, SetupFailure } from './clients';
 import { SecretConfigError, SecretTimeoutError } from './errors';
 import { ExtensionTarget, extensionReads, extensionTarget, FALLBACK, readThroughExtension, resetExtension } from './extension';
+import { nodeBuiltin } from './load';
 import { localModeEnabled, readLocal } from './local';
 import { currentSettings } from './options';
 import {
@@ -135,6 +136,10 @@ function fetchGroup(route: Route, ids: readonly string[], version: VersionSelect
  */
 function startDeadline(timeoutMs: number): Deadline & { stop(): void } {
   const controller = new AbortController();
+  // Every request of the fetch listens on this one signal (the SDK adds a listener per request and
+  // removes it when the request settles): many ids are not a leak, so no "MaxListenersExceeded" warning
+  // in the function's log. 0 lifts Node's default of 10 for this signal only.
+  nodeBuiltin<typeof import('node:events')>('node:events').setMaxListeners(0, controller.signal);
   let expire!: (reason: unknown) => void;
   const expired = new Promise<never>((_, reject) => {
     expire = reject;

@@ -274,3 +274,14 @@ test('a function with the extension reads without ever loading the AWS SDK (fres
   const line = stdout.trim().split('\n').pop() ?? stderr;
   expect(JSON.parse(line)).toEqual({ value: `value-${a}`, sdk: [] });
 });
+
+test('25 ids read through the extension at once log no MaxListenersExceeded warning (fresh process)', async () => {
+  const ids = Array.from({ length: 25 }, () => seed());
+  const env = { ...lambdaLikeEnv('http://127.0.0.1:9', fake.region), ...ext.env };
+  const { stdout, stderr } = await runNode(`
+    const { getSecrets } = require('./lib/runtime');
+    getSecrets(...${JSON.stringify(ids)}).then((values) => console.log(JSON.stringify({ count: values.length })));
+  `, env);
+  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ count: 25 });
+  expect(stderr).not.toMatch(/MaxListeners|memory leak/);
+});
