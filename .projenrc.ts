@@ -61,6 +61,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     `@aws-cdk/integ-tests-alpha@${CDK_DEV_VERSION}-alpha.0`,
     '@aws-cdk/integ-runner@^2.196.1',
     '@aws-lambda-powertools/parameters@^2.35.0',
+    // Peers in the benchmarks only (bench/): middy's Secrets Manager middleware, at its Node 20 major.
+    '@middy/core@^6.4.5',
+    '@middy/secrets-manager@^6.4.5',
     '@types/aws-lambda',
   ],
 

@@ -43,8 +43,6 @@ export function childEnv(fake: FakeSecretsManager): NodeJS.ProcessEnv {
     AWS_REGION: fake.region,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint,
     AWS_EC2_METADATA_DISABLED: 'true',
-    // Powertools caches for 5 s by default; match cdk-app-secrets' 300 s.
-    POWERTOOLS_PARAMETERS_MAX_AGE: '300',
     STRIPE_API_KEY_SECRET_NAME: secretIds(1)[0],
     TS_NODE_PROJECT: path.join(ROOT, 'test', 'tsconfig.json'),
   };

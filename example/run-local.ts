@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { fingerprint } from './handlers/fingerprint';
 import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from './local-loop';
+import { FakeLambdaExtension, startFakeLambdaExtension } from '../test/support/fake-lambda-extension';
 import { FakeSecretsManager, startFakeSecretsManager } from '../test/support/fake-secrets-manager';
 import { cliCommand } from '../test/support/run-cli';
 
@@ -49,7 +50,12 @@ async function main(): Promise<number> {
     expect(await cli(endpoint, ['load', localFile, '--stack', devStack, '--dry-run']) === 0, 'load --dry-run failed');
     expect(await cli(endpoint, ['load', localFile, '--stack', devStack]) === 0, 'load failed');
     expect(await cli(endpoint, ['check', '--stack', devStack]) === 0, 'check failed after load');
-    failures += await runHandlers(dev, endpoint, localValues);
+    const extension = await startFakeLambdaExtension({ secretsManagerEndpoint: endpoint.endpoint });
+    try {
+      failures += await runHandlers(dev, endpoint, extension, localValues);
+    } finally {
+      await extension.close();
+    }
   } finally {
     await endpoint.close();
   }
@@ -92,7 +98,8 @@ async function placeholderRefused(stack: SynthesizedStack, endpoint: FakeSecrets
 }
 
 /** Invokes every handler of the stack and compares what it read with the local file, by fingerprint. */
-async function runHandlers(stack: SynthesizedStack, endpoint: FakeSecretsManager, localValues: Record<string, unknown>): Promise<number> {
+async function runHandlers(stack: SynthesizedStack, endpoint: FakeSecretsManager, extension: FakeLambdaExtension,
+  localValues: Record<string, unknown>): Promise<number> {
   const expected = (logicalName: string) => {
     const value = localValues[logicalName];
     return value === undefined ? undefined : fingerprint(typeof value === 'string' ? value : JSON.stringify(value));
@@ -104,7 +111,12 @@ async function runHandlers(stack: SynthesizedStack, endpoint: FakeSecretsManager
   runs.push({ fn: checkout, event: { verifyWebhook: true }, label: ' {verifyWebhook: true}' });
   for (const { fn, event, label } of runs) {
     endpoint.resetCalls();
-    const outcome = await invokeFunction(fn, { endpoint: endpoint.endpoint, region, event });
+    extension.resetRequests();
+    // A function with the Parameters and Secrets Lambda Extension talks to the local fake of it
+    // (with a session token, as Lambda gives every function).
+    const withExtension = fn.environment.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT !== undefined;
+    const environmentOverrides = withExtension ? { ...extension.env } : {};
+    const outcome = await invokeFunction(fn, { endpoint: endpoint.endpoint, region, event, environmentOverrides });
     console.log(`  ${fn.constructPath.split('/')[1]}${label}`);
     if (!outcome.ok) {
       console.log(`    FAILED: ${outcome.error?.name}: ${outcome.error?.message}`);
@@ -121,8 +133,13 @@ async function runHandlers(stack: SynthesizedStack, endpoint: FakeSecretsManager
       if (got !== want) failures++;
       console.log(`    ${logicalName.padEnd(20)} sha256:${got}  ${got === want ? `matches ${localFile}` : `MISMATCH (file sha256:${want})`}`);
     }
-    const requests = Object.entries(endpoint.calls).filter(([, count]) => count > 0).map(([operation, count]) => `${operation} x${count}`);
-    console.log(`    Secrets Manager requests: ${requests.join(', ') || 'none'}`);
+    // The extension's own reads of Secrets Manager are unsigned; the SDK's carry their region.
+    const sdkRequests = endpoint.requests.filter((r) => r.region !== undefined);
+    const byOperation = new Map<string, number>();
+    for (const r of sdkRequests) byOperation.set(r.operation, (byOperation.get(r.operation) ?? 0) + 1);
+    const requests = [...byOperation].map(([operation, count]) => `${operation} x${count}`);
+    console.log(`    transport: ${extension.requests.length > 0 ? `Lambda extension (${extension.requests.length} local request(s))` : 'AWS SDK'}; ` +
+      `SDK requests to Secrets Manager: ${requests.join(', ') || 'none'}`);
   }
   console.log();
   return failures;

@@ -18,6 +18,8 @@ export interface ShopStackProps extends StackProps {
 export class ShopStack extends Stack {
   public readonly checkout: nodejs.NodejsFunction;
   public readonly reports: nodejs.NodejsFunction;
+  /** Reads through the AWS Parameters and Secrets Lambda Extension instead of the SDK. */
+  public readonly invoices: nodejs.NodejsFunction;
 
   constructor(scope: Construct, id: string, props: ShopStackProps) {
     super(scope, id, props);
@@ -45,15 +47,20 @@ export class ShopStack extends Stack {
 
     this.checkout = shopFunction(this, 'Checkout', 'checkout.ts');
     this.reports = shopFunction(this, 'Reports', 'reports.ts');
+    this.invoices = shopFunction(this, 'Invoices', 'invoices.ts', {
+      // The runtime caches; the extension only transports (its own cache would serve older values).
+      paramsAndSecrets: lambda.ParamsAndSecretsLayerVersion.fromVersion(lambda.ParamsAndSecretsVersions.V1_0_103, { cacheEnabled: false }),
+    });
 
     for (const secret of [stripeApiKey, dbCredentials, webhookSigningKey]) secret.grantRead(this.checkout);
     for (const secret of [dbCredentials, partnerToken]) secret.grantRead(this.reports);
+    partnerToken.grantRead(this.invoices);
 
     NagSuppressions.addResourceSuppressions([stripeApiKey, dbCredentials, webhookSigningKey], [{
       id: 'AwsSolutions-SMG4',
       reason: 'The Stripe key, webhook key and database user are issued by third parties and rotated by hand; add a rotation schedule (AppSecret#addRotationSchedule) where the issuer supports it.',
     }], true);
-    NagSuppressions.addResourceSuppressions([this.checkout, this.reports], [{
+    NagSuppressions.addResourceSuppressions([this.checkout, this.reports, this.invoices], [{
       id: 'AwsSolutions-IAM4',
       reason: 'AWSLambdaBasicExecutionRole only allows writing the function\'s own logs; it is the role NodejsFunction creates by default.',
       appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
@@ -65,8 +72,9 @@ export class ShopStack extends Stack {
   }
 }
 
-function shopFunction(scope: Construct, id: string, handlerFile: string): nodejs.NodejsFunction {
+function shopFunction(scope: Construct, id: string, handlerFile: string, extra: Partial<nodejs.NodejsFunctionProps> = {}): nodejs.NodejsFunction {
   return new nodejs.NodejsFunction(scope, id, {
+    ...extra,
     entry: path.join(__dirname, 'handlers', handlerFile),
     runtime: lambda.Runtime.NODEJS_24_X,
     bundling: {

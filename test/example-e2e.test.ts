@@ -10,6 +10,7 @@ import { App } from 'aws-cdk-lib';
 import { buildExampleApp } from '../example/app';
 import { fingerprint } from '../example/handlers/fingerprint';
 import { invokeFunction, readCloudAssembly, seededSecret, seedSecrets, SynthesizedStack, TemplateFunction } from '../example/local-loop';
+import { startFakeLambdaExtension } from './support/fake-lambda-extension';
 import { FakeSecretsManager, startFakeSecretsManager } from './support/fake-secrets-manager';
 
 const region = 'us-east-1';
@@ -20,7 +21,7 @@ let stack: SynthesizedStack;
 let endpoint: FakeSecretsManager;
 let seeded: Map<string, string>;
 
-function fn(name: 'Checkout' | 'Reports'): TemplateFunction {
+function fn(name: 'Checkout' | 'Reports' | 'Invoices'): TemplateFunction {
   return stack.functions.find((f) => f.constructPath.startsWith(`${stack.stackName}/${name}/`))!;
 }
 
@@ -56,6 +57,34 @@ describe('the example app, synthesized, bundled and invoked locally', () => {
       'db-credentials': fingerprint(seededValue('db-credentials')),
       'dbUser': 'shop',
     });
+  });
+
+  test("Checkout's cold start reads getSecrets and getSecretJson together in one batch request", async () => {
+    const outcome = await invokeFunction(fn('Checkout'), { endpoint: endpoint.endpoint, region });
+    expect(outcome.error).toBeUndefined();
+    expect(endpoint.calls).toEqual({ BatchGetSecretValue: 1, GetSecretValue: 0, DescribeSecret: 0, CreateSecret: 0, PutSecretValue: 0 });
+  });
+
+  test('Invoices reads through the Parameters and Secrets Lambda Extension, never through the SDK', async () => {
+    const extension = await startFakeLambdaExtension({ secretsManagerEndpoint: endpoint.endpoint });
+    try {
+      // The template sets the extension's port (2773); the local fake listens on its own.
+      const outcome = await invokeFunction(fn('Invoices'), { endpoint: endpoint.endpoint, region, environmentOverrides: { ...extension.env } });
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.result).toEqual({ 'partner-token': fingerprint(localValues['partner-token']) });
+      expect(extension.requests.map((r) => [r.secretId, r.token])).toEqual([['legacy/dev/partner-token', extension.token]]);
+      // The extension's own upstream reads are unsigned; the SDK's would carry a region.
+      expect(endpoint.requests.filter((r) => r.region !== undefined)).toEqual([]);
+    } finally {
+      await extension.close();
+    }
+  });
+
+  test('the function with the extension has it with its cache off, on the port CDK sets', () => {
+    const resources = stack.template.Resources as Record<string, any>;
+    const variables = resources[fn('Invoices').logicalId].Properties.Environment.Variables;
+    expect(variables).toMatchObject({ PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: '2773', PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false' });
+    expect(resources[fn('Invoices').logicalId].Properties.Layers).toHaveLength(1);
   });
 
   test('Reports reads the imported secret and the shared one in a single batch request', async () => {

@@ -7,6 +7,7 @@
  */
 import { arnRegion, ClientSlot, getDefaultClient, getRegionalClient, loadSdk, resetClients, resetSdk, SetupFailure } from './clients';
 import { SecretConfigError, SecretTimeoutError } from './errors';
+import { ExtensionTarget, extensionReads, extensionTarget, FALLBACK, readThroughExtension, resetExtension } from './extension';
 import { nodeBuiltin } from './load';
 import { localModeEnabled, readLocal } from './local';
 import { currentSettings } from './options';
@@ -27,22 +28,53 @@ export { BATCH_LIMIT, isBatchDenied } from './transport';
 export type { Outcome, VersionSelector } from './transport';
 
 /**
- * @internal Fetch `ids` (distinct, none cached). Ids are grouped by region (an ARN's own, else the
+ * @internal Fetch `ids` (distinct, none cached). With the Parameters and Secrets Lambda Extension
+ * (extension.ts), ids of the function's region are read through it first. Otherwise ids are grouped by region (an ARN's own, else the
  * default region); per group, one id, a version selector or a denied batch use GetSecretValue per id
  * in parallel, otherwise BatchGetSecretValue in parallel chunks of 20.
  */
 export async function fetchSecrets(ids: readonly string[], version: VersionSelector | undefined): Promise<Outcome[]> {
   if (localModeEnabled()) return ids.map((id) => checkLocal(id));
-  const deadline = startDeadline(currentSettings().timeoutMs);
+  const s = currentSettings();
+  const deadline = startDeadline(s.timeoutMs);
   try {
-    return await fetchRouted(ids, version, deadline);
+    const extension = extensionTarget(s);
+    if (extension === undefined) return await fetchRouted(ids, version, deadline);
+    return await fetchThroughExtension(extension, ids, version, deadline, s.requestTimeoutMs);
   } finally {
     deadline.stop();
   }
 }
 
+/**
+ * Through the Lambda extension (no batch API there: one GET per id, in parallel), without loading the
+ * SDK; ids it cannot serve (ARNs of other regions, reads it refuses or fails) go to the SDK together.
+ */
+async function fetchThroughExtension(extension: ExtensionTarget, ids: readonly string[], version: VersionSelector | undefined,
+  deadline: Deadline, requestTimeoutMs: number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array<Outcome>(ids.length);
+  const viaExtension: number[] = [];
+  const viaSdk: number[] = [];
+  const region = process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION;
+  ids.forEach((id, i) => (extensionReads(id, region) ? viaExtension : viaSdk).push(i));
+  const viaSdkAlone = (indexes: number[]): Promise<void> => indexes.length === 0 ? Promise.resolve()
+    : fetchRouted(indexes.map((i) => ids[i]), version, deadline).then((rest) => rest.forEach((outcome, k) => outcomes[indexes[k]] = outcome));
+  const direct = viaSdkAlone(viaSdk); // ARNs of other regions, in parallel with the extension.
+  const fallback: number[] = [];
+  if (viaExtension.length > 0) {
+    const results = await readThroughExtension(extension, viaExtension.map((i) => ids[i]), version, deadline, requestTimeoutMs);
+    results.forEach((outcome, k) => {
+      if (outcome === FALLBACK) fallback.push(viaExtension[k]);
+      else outcomes[viaExtension[k]] = outcome;
+    });
+  }
+  await Promise.all([direct, viaSdkAlone(fallback)]);
+  return outcomes;
+}
+
 /** @internal Drop every client (destroying idle ones the runtime created), the loaded SDK and the batch-denied flag. */
 export function resetFetch(): void {
+  resetExtension();
   resetClients();
   resetSdk();
   resetTransport();

@@ -30,6 +30,7 @@ export {
   ENV_SERVE_STALE,
   ENV_STALE_WAIT_MS,
   ENV_TIMEOUT_MS,
+  ENV_USE_EXTENSION,
 } from './options';
 export type { SecretOptions, SecretsClient, SecretsClientConfig, SecretsSettings } from './options';
 export { withSecrets } from './rotation';

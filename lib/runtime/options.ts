@@ -70,6 +70,14 @@ export interface SecretsSettings {
    * ARNs of other regions are read with clients the runtime creates. The runtime never destroys it.
    */
   readonly client?: SecretsClient;
+  /**
+   * Read through the AWS Parameters and Secrets Lambda Extension (`CDK_APP_SECRETS_USE_EXTENSION`).
+   * Default: when the function has it (its `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` variable or its
+   * layer) and no `client` is given. `false` never uses it; `true` uses it even when not detected
+   * (port from `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`, default 2773). Reads it cannot serve fall back
+   * to the SDK.
+   */
+  readonly useExtension?: boolean;
 }
 
 /** @internal Fully resolved settings. */
@@ -84,6 +92,7 @@ export interface ResolvedSettings {
   readonly connectTimeoutMs: number;
   readonly clientConfig: SecretsClientConfig | undefined;
   readonly client: SecretsClient | undefined;
+  readonly useExtension: boolean | undefined;
 }
 
 /** Environment variable names read by the runtime. */
@@ -102,6 +111,8 @@ export const ENV_TIMEOUT_MS = 'CDK_APP_SECRETS_TIMEOUT_MS';
 export const ENV_REQUEST_TIMEOUT_MS = 'CDK_APP_SECRETS_REQUEST_TIMEOUT_MS';
 /** See `SecretsSettings.connectTimeoutMs`. */
 export const ENV_CONNECT_TIMEOUT_MS = 'CDK_APP_SECRETS_CONNECT_TIMEOUT_MS';
+/** See `SecretsSettings.useExtension`. */
+export const ENV_USE_EXTENSION = 'CDK_APP_SECRETS_USE_EXTENSION';
 
 // 2 s leaves a function with Lambda's default 3 s timeout a second to handle the error; a 1 s attempt
 // timeout lets a hung first attempt be retried inside that deadline.
@@ -171,6 +182,9 @@ function checkSettings(s: SecretsSettings, where: string): void {
   if (s.cacheMaxEntries !== undefined && !Number.isInteger(s.cacheMaxEntries)) {
     throw new TypeError(`${where} setting cacheMaxEntries must be a whole number, got ${s.cacheMaxEntries}`);
   }
+  if (s.useExtension !== undefined && typeof s.useExtension !== 'boolean') {
+    throw new TypeError(`${where} setting useExtension must be true or false, got ${typeof s.useExtension}`);
+  }
   if (s.client !== undefined && typeof (s.client as Partial<SecretsClient>)?.send !== 'function') {
     throw new TypeError(`${where} setting client must be a Secrets Manager client (an object with send(command)), got ${typeof s.client}`);
   }
@@ -200,6 +214,7 @@ function resolve(): ResolvedSettings {
     connectTimeoutMs: pick('connectTimeoutMs', ENV_CONNECT_TIMEOUT_MS, true),
     clientConfig: configured.clientConfig,
     client: configured.client,
+    useExtension: configured.useExtension ?? envBoolean(ENV_USE_EXTENSION),
   };
 }
 

@@ -69,15 +69,58 @@ export function readMiss(id: string, key: string, entry: CacheEntry | undefined,
   return refresh.orStale ??= freshOrStale(refresh.promise, entry.promise, ctx.settings.staleWaitMs - (ctx.now - refresh.startedAt));
 }
 
-/** @internal Fetch `misses` together and settle each one. */
+/** A miss waiting for the end of the current tick, with what settling it needs. */
+interface Queued {
+  readonly miss: Miss;
+  readonly version: VersionSelector | undefined;
+  readonly keepMs: number;
+  readonly maxEntries: number;
+}
+
+/** Misses started in the current tick (microtask turn); undefined when none is waiting. */
+let queued: Queued[] | undefined;
+
+/**
+ * @internal Queue `misses` for one fetch at the end of the current tick. Every miss started in the
+ * same synchronous turn, by any mix of `getSecrets` and `getSecretJson` calls, goes out together: one
+ * BatchGetSecretValue (per region and chunk of 20) instead of one request per call.
+ */
 export function startFetch(misses: readonly Miss[], ctx: ReadContext): void {
   const keepMs = ctx.maxAgeMs + (ctx.serveStale ? ctx.settings.maxStaleMs : 0);
-  void fetchSecrets(misses.map((m) => m.id), ctx.version).then((outcomes) => {
-    for (let i = 0; i < misses.length; i++) settle(misses[i], outcomes[i], keepMs, ctx.settings.cacheMaxEntries);
-  }, () => {
-    // fetchSecrets resolves with per-id errors and never rejects; this is a safety net.
-    for (const miss of misses) settle(miss, undefined, keepMs, ctx.settings.cacheMaxEntries);
-  });
+  if (queued === undefined) {
+    queued = [];
+    queueMicrotask(flush);
+  }
+  for (const miss of misses) queued.push({ miss, version: ctx.version, keepMs, maxEntries: ctx.settings.cacheMaxEntries });
+}
+
+/** Fetch what the tick queued: one fetch per version selector (the current version is batched), each id once. */
+function flush(): void {
+  const batch = queued ?? [];
+  queued = undefined;
+  const groups = new Map<string, { version: VersionSelector | undefined; ids: string[]; byId: Map<string, Queued[]> }>();
+  for (const q of batch) {
+    const groupKey = q.version === undefined ? '' : versionKey('', q.version.versionStage, q.version.versionId);
+    let group = groups.get(groupKey);
+    if (group === undefined) groups.set(groupKey, group = { version: q.version, ids: [], byId: new Map() });
+    const same = group.byId.get(q.miss.id);
+    // The same id twice (the cache was cleared between two calls): fetched once, settled for both.
+    if (same === undefined) {
+      group.byId.set(q.miss.id, [q]);
+      group.ids.push(q.miss.id);
+    } else {
+      same.push(q);
+    }
+  }
+  for (const { version, ids, byId } of groups.values()) {
+    const settleAll = (outcomes: readonly (Outcome | undefined)[]): void => {
+      for (let i = 0; i < ids.length; i++) {
+        for (const q of byId.get(ids[i])!) settle(q.miss, outcomes[i], q.keepMs, q.maxEntries);
+      }
+    };
+    // fetchSecrets resolves with per-id errors and never rejects; the rejection handler is a safety net.
+    void fetchSecrets(ids, version).then(settleAll, () => settleAll([]));
+  }
 }
 
 function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEntries: number): void {

@@ -50,7 +50,7 @@ describe('list', () => {
     const rows = await listJson('--stack', 'Shop-dev');
     expect(byName(rows, 'Shop-dev', 'db-credentials').functions).toEqual(['Shop-dev/Checkout', 'Shop-dev/Reports']);
     expect(byName(rows, 'Shop-dev', 'stripe-api-key').functions).toEqual(['Shop-dev/Checkout']);
-    expect(byName(rows, 'Shop-dev', 'partner-token')).toMatchObject({ imported: true, functions: ['Shop-dev/Reports'], envKey: 'PARTNER_TOKEN_SECRET_NAME' });
+    expect(byName(rows, 'Shop-dev', 'partner-token')).toMatchObject({ imported: true, functions: ['Shop-dev/Invoices', 'Shop-dev/Reports'], envKey: 'PARTNER_TOKEN_SECRET_NAME' });
     expect(byName(rows, 'Shop-dev', 'stripe-api-key').imported).toBe(false);
   });
 

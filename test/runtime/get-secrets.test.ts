@@ -495,7 +495,8 @@ describe('no secret value in errors or output', () => {
       fake.injectFault({ secretId: names[3], kind: 'server-error' });
       fake.injectFault({ secretId: names[4], kind: 'slow', delayMs: 1000 });
       fake.injectFault({ secretId: names[5], kind: 'drop-connection' });
-      await collect(names.slice(1).map((n) => getSecrets(n)[0]));
+      // One read per turn, so each fault meets its own GetSecretValue (reads in one turn share a batch).
+      for (const n of names.slice(1)) await collect([getSecrets(n)[0]]);
       await collect(getSecrets(names[1], names[2]));
       fake.clearFaults();
       fake.injectFault({ operation: 'BatchGetSecretValue', kind: 'server-error' });

@@ -52,8 +52,11 @@ test('the first AWS read loads the SDK', () => {
     const { getSecrets } = require('./lib/runtime');
     const [p] = getSecrets('some-secret', { maxAgeSeconds: 1 });
     p.catch(() => {});
-    console.log(JSON.stringify(Object.keys(require.cache).some((k) => k.includes('@aws-sdk/client-secrets-manager'))));
-    process.exit(0);
+    // Misses go out at the end of the turn (all misses of one turn share a batch).
+    setImmediate(() => {
+      console.log(JSON.stringify(Object.keys(require.cache).some((k) => k.includes('@aws-sdk/client-secrets-manager'))));
+      process.exit(0);
+    });
   `, { AWS_REGION: 'us-east-1', AWS_ENDPOINT_URL_SECRETS_MANAGER: 'http://127.0.0.1:9', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'x' });
   expect(loaded).toBe(true);
 });

@@ -1,0 +1,287 @@
+/*
+ * Reading through the AWS Parameters and Secrets Lambda Extension: over real HTTP against a local fake
+ * of its protocol (test/support/fake-lambda-extension.ts), which reads from the fake Secrets Manager.
+ * The extension's upstream requests are unsigned; the SDK's are signed: `region` tells them apart.
+ */
+import { AddressInfo, createServer } from 'node:net';
+import { lambdaLikeEnv, rejection, restoreEnv, runNode, useEndpoint } from './helpers';
+import { PLACEHOLDER_MARKER_KEY } from '../../lib/env-contract';
+import {
+  configureSecrets,
+  getSecretJson,
+  getSecrets,
+  SecretAccessDeniedError,
+  SecretBinaryError,
+  SecretDecryptionError,
+  SecretError,
+  SecretFetchError,
+  SecretNotFoundError,
+  SecretPlaceholderError,
+} from '../../lib/runtime';
+import { FakeLambdaExtension, startFakeLambdaExtension } from '../support/fake-lambda-extension';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+
+let fake: FakeSecretsManager;
+let ext: FakeLambdaExtension;
+let seq = 0;
+
+function seed(value = (name: string) => `value-${name}`): string {
+  const name = `ext/secret-${++seq}`;
+  fake.putSecret(name, value(name));
+  return name;
+}
+
+/** Requests the SDK made (signed), as opposed to the extension's own upstream reads. */
+function sdkRequests() {
+  return fake.requests.filter((r) => r.region !== undefined);
+}
+
+function withExtension(extra: NodeJS.ProcessEnv = {}): void {
+  useEndpoint(fake.endpoint, fake.region);
+  Object.assign(process.env, ext.env, extra);
+}
+
+beforeAll(async () => {
+  fake = await startFakeSecretsManager();
+  ext = await startFakeLambdaExtension({ secretsManagerEndpoint: fake.endpoint });
+});
+afterAll(async () => {
+  restoreEnv();
+  await ext.close();
+  await fake.close();
+});
+beforeEach(() => {
+  withExtension();
+  fake.clearFaults();
+  fake.resetCalls();
+  ext.clearFaults();
+  ext.resetRequests();
+  ext.setReady(true);
+});
+
+describe('reads through the extension', () => {
+  test('a miss is read from the extension with the session token, and the SDK makes no request', async () => {
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(ext.requests.map((r) => ({ secretId: r.secretId, token: r.token }))).toEqual([{ secretId: a, token: ext.token }]);
+    expect(sdkRequests()).toHaveLength(0);
+  });
+
+  test('a cached value is served without asking the extension again', async () => {
+    const a = seed();
+    await getSecrets(a)[0];
+    await getSecrets(a)[0];
+    expect(ext.requests).toHaveLength(1);
+  });
+
+  test('the misses of one turn go to the extension in parallel, one request per id, each id once', async () => {
+    const [a, b] = [seed(), seed(() => JSON.stringify({ user: 'u' }))];
+    const [[va], vb, [va2]] = await Promise.all([getSecrets(a), getSecretJson<{ user: string }>(b), getSecrets(a)]);
+    expect([va, vb.user, va2]).toEqual([`value-${a}`, 'u', `value-${a}`]);
+    expect(ext.requests.map((r) => r.secretId).sort()).toEqual([a, b].sort());
+    expect(sdkRequests()).toHaveLength(0);
+  });
+
+  test('a version stage and a version id are passed as query parameters', async () => {
+    const a = seed();
+    const { versionId } = fake.putSecret(a, 'pending', { versionStage: 'AWSPENDING' });
+    expect(await getSecrets(a, { versionStage: 'AWSPENDING' })[0]).toBe('pending');
+    expect(await getSecrets(a, { versionId })[0]).toBe('pending');
+    expect(ext.requests.map((r) => [r.versionStage, r.versionId])).toEqual([['AWSPENDING', null], [null, versionId]]);
+  });
+
+  test('an id with characters that mean something in a URL arrives intact', async () => {
+    const name = `ext/odd&name=+%?-${++seq}`;
+    fake.putSecret(name, 'odd');
+    expect(await getSecrets(name)[0]).toBe('odd');
+    expect(ext.requests[0].secretId).toBe(name);
+  });
+
+  test('an ARN of another region is read with the SDK, not the extension', async () => {
+    const a = seed();
+    const arn = `arn:aws:secretsmanager:eu-west-1:${fake.accountId}:secret:${a}`;
+    await getSecrets(arn)[0].catch(() => undefined);
+    expect(ext.requests).toHaveLength(0);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+});
+
+describe('typed errors from the extension, as over the SDK', () => {
+  test('a missing secret rejects with SecretNotFoundError, without falling back', async () => {
+    const error = await rejection(getSecrets(`ext/missing-${++seq}`)[0]);
+    expect(error).toBeInstanceOf(SecretNotFoundError);
+    expect(sdkRequests()).toHaveLength(0);
+  });
+
+  test('access denied, KMS, placeholder and binary values map to their errors', async () => {
+    const denied = seed();
+    fake.injectFault({ secretId: denied, kind: 'access-denied' });
+    const kms = seed();
+    fake.putSecret(kms, 'x', { kmsUndecryptable: true });
+    const placeholder = seed(() => JSON.stringify({ [PLACEHOLDER_MARKER_KEY]: 'x' }));
+    const binary = `ext/binary-${++seq}`;
+    fake.putSecret(binary, new Uint8Array([1, 2, 3]));
+    const errors = await Promise.all([denied, kms, placeholder, binary].map((id) => rejection(getSecrets(id)[0])));
+    expect(errors.map((e) => e.constructor)).toEqual([SecretAccessDeniedError, SecretDecryptionError, SecretPlaceholderError, SecretBinaryError]);
+    expect(sdkRequests()).toHaveLength(0);
+  });
+
+  test('an error body that quotes a value never reaches the error', async () => {
+    const marker = 'Extension-Leak-5d1c';
+    const [a, b] = [seed(), seed()];
+    ext.injectFault({ secretId: a, kind: 'error-json', errorType: 'AccessDeniedException', message: `denied ${marker}` });
+    ext.injectFault({ secretId: b, kind: 'error-json', errorType: 'ThrottlingException', message: `slow down ${marker}` });
+    const errors = await Promise.all([a, b].map((id) => rejection(getSecrets(id)[0])));
+    expect(errors[0]).toBeInstanceOf(SecretAccessDeniedError);
+    expect(errors[1]).toBeInstanceOf(SecretFetchError);
+    expect(errors[1].code).toBe('ThrottlingException');
+    for (const e of errors) expect(`${e.message} ${e.stack} ${JSON.stringify(e)}`).not.toContain(marker);
+  });
+});
+
+describe('reads the extension cannot serve fall back to the SDK', () => {
+  test('not ready (as during INIT): the SDK serves the read, and the extension is not asked again at once', async () => {
+    ext.setReady(false);
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(ext.requests).toHaveLength(1);
+    expect(sdkRequests()).toHaveLength(1);
+    ext.setReady(true);
+    const b = seed();
+    expect(await getSecrets(b)[0]).toBe(`value-${b}`);
+    expect(ext.requests).toHaveLength(1);
+    expect(sdkRequests()).toHaveLength(2);
+  });
+
+  test('connections reset: the SDK serves the read, and the next reads skip the dead extension', async () => {
+    let connections = 0;
+    const dead = createServer((socket) => {
+      connections++;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => dead.listen(0, '127.0.0.1', resolve));
+    withExtension({ PARAMETERS_SECRETS_EXTENSION_HTTP_PORT: String((dead.address() as AddressInfo).port) });
+    try {
+      const ids = [seed(), seed(), seed()];
+      for (const id of ids) expect(await getSecrets(id)[0]).toBe(`value-${id}`);
+      expect(connections).toBe(1);
+      expect(sdkRequests()).toHaveLength(3);
+    } finally {
+      await new Promise((resolve) => dead.close(resolve));
+    }
+  });
+
+  test('connection refused: the SDK serves the read', async () => {
+    const closed = await startFakeLambdaExtension({ secretsManagerEndpoint: fake.endpoint });
+    await closed.close();
+    withExtension(closed.env);
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+
+  test('once the cool-down (1 s after the first failure) has passed, the extension is tried again', async () => {
+    ext.setReady(false);
+    await getSecrets(seed())[0];
+    ext.setReady(true);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const b = seed();
+    expect(await getSecrets(b)[0]).toBe(`value-${b}`);
+    expect(ext.requests.map((r) => r.secretId).slice(1)).toEqual([b]);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+
+  test('a hung extension falls back within the deadline, after the per-request timeout', async () => {
+    configureSecrets({ requestTimeoutMs: 200, timeoutMs: 2000 });
+    ext.injectFault({ kind: 'hang', times: 1 });
+    const a = seed();
+    const started = Date.now();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+
+  test.each([
+    ['a bad token (403)', { kind: 'plain-error', status: 403, message: 'Bad Token' }],
+    ['a malformed 200 body', { kind: 'malformed-body' }],
+    ['a body that stalls', { kind: 'stall-body' }],
+    ['the extension\'s own failure (500 InternalFailure)', { kind: 'internal-failure' }],
+    ['its upstream timing out (504 TimeoutError)', { kind: 'upstream-timeout' }],
+    ['an unknown error shape', { kind: 'error-json', status: 418, errorType: 'Teapot<script>', message: 'x' }],
+  ] as const)('%s: the SDK serves the read', async (_, fault) => {
+    configureSecrets({ requestTimeoutMs: 300 });
+    ext.injectFault({ ...fault, times: 1 });
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+
+  test('its upstream failing does not mark the extension down: the next read uses it again', async () => {
+    ext.injectFault({ kind: 'upstream-timeout', times: 1 });
+    const [a, b] = [seed(), seed()];
+    await getSecrets(a)[0];
+    await getSecrets(b)[0];
+    expect(ext.requests.map((r) => r.secretId)).toEqual([a, b]);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+
+  test('when both fail, the error is the SDK\'s typed error', async () => {
+    ext.setReady(false);
+    const error = await rejection(getSecrets(`ext/missing-${++seq}`)[0]);
+    expect(error).toBeInstanceOf(SecretNotFoundError);
+    expect(error).toBeInstanceOf(SecretError);
+  });
+});
+
+describe('detection and opt-out', () => {
+  test('without a session token the extension is not used', async () => {
+    withExtension({ AWS_SESSION_TOKEN: '' });
+    const a = seed();
+    await getSecrets(a)[0];
+    expect(ext.requests).toHaveLength(0);
+  });
+
+  test('CDK_APP_SECRETS_USE_EXTENSION=false reads with the SDK', async () => {
+    withExtension({ CDK_APP_SECRETS_USE_EXTENSION: 'false' });
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(ext.requests).toHaveLength(0);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+
+  test('configureSecrets({ useExtension: false }) reads with the SDK', async () => {
+    configureSecrets({ useExtension: false });
+    const a = seed();
+    await getSecrets(a)[0];
+    expect(ext.requests).toHaveLength(0);
+  });
+
+  test('a useExtension that is not a boolean is refused', () => {
+    expect(() => configureSecrets({ useExtension: 'yes' as unknown as boolean })).toThrow(/useExtension must be true or false/);
+  });
+});
+
+test('a function with the extension reads without ever loading the AWS SDK (fresh process)', async () => {
+  const a = seed();
+  const env = { ...lambdaLikeEnv('http://127.0.0.1:9', fake.region), ...ext.env };
+  const { stdout, stderr } = await runNode(`
+    const { getSecrets } = require('./lib/runtime');
+    getSecrets(${JSON.stringify(a)})[0].then((value) => {
+      const sdk = Object.keys(require.cache).filter((k) => k.includes('@aws-sdk'));
+      console.log(JSON.stringify({ value, sdk }));
+    }, (e) => console.log(JSON.stringify({ error: e.code })));
+  `, env);
+  const line = stdout.trim().split('\n').pop() ?? stderr;
+  expect(JSON.parse(line)).toEqual({ value: `value-${a}`, sdk: [] });
+});
+
+test('25 ids read through the extension at once log no MaxListenersExceeded warning (fresh process)', async () => {
+  const ids = Array.from({ length: 25 }, () => seed());
+  const env = { ...lambdaLikeEnv('http://127.0.0.1:9', fake.region), ...ext.env };
+  const { stdout, stderr } = await runNode(`
+    const { getSecrets } = require('./lib/runtime');
+    getSecrets(...${JSON.stringify(ids)}).then((values) => console.log(JSON.stringify({ count: values.length })));
+  `, env);
+  expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ count: 25 });
+  expect(stderr).not.toMatch(/MaxListeners|memory leak/);
+});
