@@ -3,9 +3,9 @@
  * BatchGetSecretValue (per region, 20 ids per request) for any mix of getSecrets and getSecretJson,
  * with each value and error routed to its caller. Real SDK over real HTTP against the local fake.
  */
-import { rejection, restoreEnv, useEndpoint } from './helpers';
+import { rejection, useFakeSecretsManager } from './helpers';
 import { getSecretJson, getSecrets, SecretNotFoundError } from '../../lib/runtime';
-import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
 
 let fake: FakeSecretsManager;
 let seq = 0;
@@ -18,17 +18,8 @@ function seed(count: number, value = (name: string) => `value-${name}`): string[
   });
 }
 
-beforeAll(async () => {
-  fake = await startFakeSecretsManager();
-});
-afterAll(async () => {
-  restoreEnv();
-  await fake.close();
-});
-beforeEach(() => {
-  useEndpoint(fake.endpoint, fake.region);
-  fake.clearFaults();
-  fake.resetCalls();
+useFakeSecretsManager((started) => {
+  fake = started;
 });
 
 test('getSecrets and getSecretJson started together cost one BatchGetSecretValue (the Checkout handler cold start)', async () => {

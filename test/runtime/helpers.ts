@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process';
 import * as path from 'node:path';
 import { resetSecretsRuntime } from '../../lib/runtime/reset';
+import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 
 export const root = path.resolve(__dirname, '..', '..');
 
@@ -73,5 +74,27 @@ export function runNode(script: string, env: NodeJS.ProcessEnv): Promise<{ code:
     }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
+  });
+}
+
+/**
+ * One fake Secrets Manager for a test file: started before its tests, closed after them, and before
+ * each test the SDK is pointed at it with its faults cleared and its calls reset. `onStart` receives
+ * it, so that the file keeps it in its own variable.
+ */
+export function useFakeSecretsManager(onStart: (fake: FakeSecretsManager) => void): void {
+  let fake: FakeSecretsManager;
+  beforeAll(async () => {
+    fake = await startFakeSecretsManager();
+    onStart(fake);
+  });
+  afterAll(async () => {
+    restoreEnv();
+    await fake.close();
+  });
+  beforeEach(() => {
+    useEndpoint(fake.endpoint, fake.region);
+    fake.clearFaults();
+    fake.resetCalls();
   });
 }

@@ -5,9 +5,9 @@
  * The "database" is a function accepting only its current password and failing like Postgres does
  * (code 28P01) otherwise.
  */
-import { rejection, restoreEnv, useEndpoint } from './helpers';
+import { rejection, useFakeSecretsManager } from './helpers';
 import { getSecrets, SecretNotFoundError, withSecrets } from '../../lib/runtime';
-import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
 
 let fake: FakeSecretsManager;
 let seq = 0;
@@ -45,19 +45,8 @@ async function warmThenRotate(db: ReturnType<typeof database>, next: string) {
   return { name, rotation };
 }
 
-beforeAll(async () => {
-  fake = await startFakeSecretsManager();
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await fake.close();
-});
-
-beforeEach(() => {
-  useEndpoint(fake.endpoint);
-  fake.clearFaults();
-  fake.resetCalls();
+useFakeSecretsManager((started) => {
+  fake = started;
 });
 
 test('after rotation, work that fails authentication with the cached value is retried once with the new value', async () => {

@@ -3,7 +3,7 @@
  * errors with the fix that applies (no SDK, no region), and settings changes that leave reads alone.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { lambdaLikeEnv, rejection, restoreEnv, runNode, useEndpoint } from './helpers';
+import { lambdaLikeEnv, rejection, runNode, useFakeSecretsManager } from './helpers';
 import {
   clearSecretCache,
   configureSecrets,
@@ -11,7 +11,7 @@ import {
   SecretConfigError,
   SecretTimeoutError,
 } from '../../lib/runtime';
-import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { FakeSecretsManager } from '../support/fake-secrets-manager';
 
 let fake: FakeSecretsManager;
 let seq = 0;
@@ -22,19 +22,8 @@ function seeded(): string {
   return name;
 }
 
-beforeAll(async () => {
-  fake = await startFakeSecretsManager();
-});
-
-afterAll(async () => {
-  restoreEnv();
-  await fake.close();
-});
-
-beforeEach(() => {
-  useEndpoint(fake.endpoint);
-  fake.clearFaults();
-  fake.resetCalls();
+useFakeSecretsManager((started) => {
+  fake = started;
 });
 
 describe('configureSecrets({ client }) in a fresh process', () => {
