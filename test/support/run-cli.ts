@@ -4,7 +4,7 @@
  * where jest runs after the jsii compile), otherwise the same entry from source through ts-node, so
  * a focused `npx jest test/cli` never tests a stale build.
  */
-import { spawn } from 'child_process';
+import { ChildProcess, spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -48,19 +48,30 @@ export interface RunCliOptions {
   readonly entry?: string;
 }
 
+/** The CLI's environment: this process's, ts-node's project, and the caller's variables (undefined ones left out). */
+function cliEnv(options: RunCliOptions): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), ...options.env })) if (value !== undefined) env[key] = value;
+  return env;
+}
+
+/** Collects a child's stdout and stderr and settles with them, and its exit code, when it closes. */
+function collectOutput(child: ChildProcess, resolve: (result: CliResult) => void, reject: (error: Error) => void): void {
+  let stdout = '';
+  let stderr = '';
+  child.stdout!.on('data', (chunk) => (stdout += chunk));
+  child.stderr!.on('data', (chunk) => (stderr += chunk));
+  child.on('error', reject);
+  child.on('close', (code) => resolve({ code, stdout, stderr }));
+}
+
 /** Runs the CLI with `args` and resolves when it exits. Never rejects on a non-zero exit. */
 export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliResult> {
   const { command, args: prefix } = cliCommand(options.entry);
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), ...options.env })) if (value !== undefined) env[key] = value;
+  const env = cliEnv(options);
   return new Promise((resolve, reject) => {
     const child = spawn(command, [...prefix, ...args], { cwd: options.cwd ?? root, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    collectOutput(child, resolve, reject);
     child.stdin.end(options.stdin ?? '');
   });
 }
@@ -72,19 +83,13 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
  */
 export function runCliInPty(args: readonly string[], options: RunCliOptions & { input?: string; waitFor?: string } = {}): Promise<CliResult> {
   const { command, args: prefix } = cliCommand(options.entry);
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json'), ...options.env })) if (value !== undefined) env[key] = value;
+  const env = cliEnv(options);
   env.PTY_INPUT_B64 = Buffer.from(options.input ?? '').toString('base64');
   env.PTY_HAS_INPUT = options.input === undefined ? '' : '1';
   env.PTY_WAIT_FOR = options.waitFor ?? '';
   return new Promise((resolve, reject) => {
     const child = spawn('python3', ['-c', PTY_DRIVER, command, ...prefix, ...args], { cwd: options.cwd ?? root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
+    collectOutput(child, resolve, reject);
   });
 }
 
