@@ -29,8 +29,14 @@ export interface CacheEntry {
   keepUntil: number;
   /** Last read (ms since epoch), for least-recently-used eviction. */
   usedAt: number;
-  /** The frozen one-item result handed out for single-id reads, made on first use and reused on every hit. */
-  list?: readonly Promise<string>[];
+  /** The value, once the promise is fulfilled: lets a list of hits resolve without waiting on each promise. */
+  value?: string;
+  /** The frozen one-item result list handed out for single-id reads, made on first use and reused on every hit. */
+  list?: PromiseLike<readonly string[]>;
+  /** The frozen result list of the last multi-id read of cached values that began with this id, and its items. */
+  shared?: { readonly items: readonly Promise<string>[]; readonly list: PromiseLike<readonly string[]> };
+  /** `getSecretJson`'s parsed value of this entry, made on first use and reused on every hit. */
+  json?: Promise<unknown>;
   /** A refresh in flight; readers that may not use this value join it. */
   refresh?: Refresh;
   /** The last refresh failed: serve-stale readers take this value at once instead of waiting again. */

@@ -5,31 +5,66 @@ import { Miss, ReadContext, readMiss, startFetch } from './refresh';
 import { VersionSelector } from './transport';
 
 /**
- * What `getSecrets` returns: an array with one `Promise<string>` per id, in order, that is also
- * awaitable as a whole (resolving to a plain array of the values).
+ * What `getSecrets` returns: a list with one `Promise<string>` per id, in order (index it, destructure
+ * it, iterate it, spread it), that is itself a `Promise` of all the values (await it, `.then` it).
  */
 export type SecretPromises<T extends readonly string[]> =
-  { [K in keyof T]: Promise<string> } & PromiseLike<{ [K in keyof T]: string }>;
+  { [K in keyof T]: Promise<string> } & Promise<{ [K in keyof T]: string }>;
 
-/** Where a result list keeps the promise of all its values, when it was made ahead (single-id lists). */
-const ALL = Symbol('cdk-app-secrets.all');
-
-type ResultList = Array<Promise<string>> & { [ALL]?: Promise<string[]> };
+type ResultList = Promise<string[]> & { [index: number]: Promise<string>; length: number };
 
 /**
- * Prototype of result lists: an array prototype with a non-enumerable `then`, so a list is awaitable
- * and still spreads, iterates and serializes like a plain array. (A list is a real array whose
- * prototype is set after it is built; an `Array` subclass is several times slower to construct.)
+ * A result list is a native promise (of all the values) given the indexes, `length`, iteration and
+ * the array methods as its own properties. Own properties, not a prototype of its own: `await`
+ * adopts a promise at native speed only while its prototype is `Promise.prototype` itself (a thenable
+ * array costs two more microtask jobs and a promise per await). Lists are built on misses and once
+ * per cached value, never on a hit, so their size buys the speed of every warm read.
  */
-const LIST_PROTO: object = Object.create(Array.prototype, {
-  then: {
-    value: function then(this: ResultList, onfulfilled?: (values: string[]) => unknown, onrejected?: (reason: unknown) => unknown) {
-      return (this[ALL] ?? Promise.all(this as Array<Promise<string>>)).then(onfulfilled, onrejected);
-    },
-    writable: true,
-    configurable: true,
-  },
-});
+let listDescriptors: PropertyDescriptorMap | undefined;
+
+/** Made on first use: importing the runtime does no work. */
+function listProperties(): PropertyDescriptorMap {
+  if (listDescriptors !== undefined) return listDescriptors;
+  const descriptors: PropertyDescriptorMap = {};
+  for (const key of Reflect.ownKeys(Array.prototype)) {
+    if (key === 'constructor' || key === 'length' || key === 'toString' || key === 'toLocaleString') continue;
+    descriptors[key as string] = { ...Object.getOwnPropertyDescriptor(Array.prototype, key)!, enumerable: false };
+  }
+  // Destructuring (`const [p] = getSecrets(id)`) iterates; this iterator is small enough for V8 to
+  // optimize away, where Array.prototype.values on a non-array takes the generic, slower path.
+  descriptors[Symbol.iterator as unknown as string] = { value: iterateList, writable: true, configurable: true };
+  descriptors[Symbol.isConcatSpreadable as unknown as string] = { value: true, writable: true, configurable: true };
+  return listDescriptors = descriptors;
+}
+
+function iterateList(this: ResultList): Iterator<Promise<string>> & Iterable<Promise<string>> {
+  return new ListIterator(this);
+}
+
+class ListIterator {
+  private index = 0;
+  constructor(private readonly list: ResultList) {}
+  next(): IteratorResult<Promise<string>> {
+    const i = this.index;
+    if (i < this.list.length) {
+      this.index = i + 1;
+      return { value: this.list[i], done: false };
+    }
+    return { value: undefined, done: true };
+  }
+  [Symbol.iterator](): this {
+    return this;
+  }
+}
+
+/** Turn `all` (the promise of every value) into the list of `items`. */
+function makeList(all: Promise<string[]>, items: readonly Promise<string>[]): ResultList {
+  const list = Object.defineProperties(all, listProperties()) as ResultList;
+  for (let i = 0; i < items.length; i++) list[i] = items[i];
+  // Not enumerable, as on an array: Object.keys and for...in see the indexes only.
+  Object.defineProperty(list, 'length', { value: items.length, writable: true });
+  return list;
+}
 
 const noop = (): void => {};
 
@@ -51,8 +86,10 @@ const noop = (): void => {};
  * request. Failures are not cached. Every fetch settles within `timeoutMs` (default 2000). A rejected
  * item never becomes an unhandled rejection, whichever items the caller awaits.
  *
- * Treat the returned arrays as read-only: for a single id, the list and the awaited values array
- * are frozen and shared between calls (that is what makes a cached read allocation-free).
+ * The result is a list (index, destructure, iterate or spread it; it has the array methods, though
+ * `Array.isArray` is false) and a native `Promise` of all the values (await it, `.then` or `.catch`
+ * it). Treat it as read-only: for a single id, the list and the awaited values array are frozen and
+ * shared between calls (that is what makes a cached read allocation-free).
  *
  * Items reject with a `SecretError` subclass (not found, access denied, KMS, placeholder, binary,
  * local mode, configuration, deadline, fetch failure).
@@ -63,6 +100,23 @@ export function getSecrets<T extends readonly string[]>(...ids: T): SecretPromis
 /** Read secrets with options for this call (last argument). */
 export function getSecrets<T extends readonly string[]>(...idsAndOptions: [...ids: T, options: SecretOptions]): SecretPromises<T>;
 export function getSecrets(...args: Array<string | SecretOptions>): SecretPromises<string[]> {
+  // The warm read of one id without options, kept small so it stays a handful of instructions: a
+  // fresh cached value (or a first fetch in flight, fetchedAt = Infinity) returns the entry's list.
+  if (args.length === 1) {
+    const entry = cache.get(args[0] as string);
+    if (entry !== undefined) {
+      const now = Date.now();
+      if (now - entry.fetchedAt < currentSettings().maxAgeMs) {
+        entry.usedAt = now;
+        return (entry.list ?? singleList(entry)) as unknown as SecretPromises<string[]>;
+      }
+    }
+  }
+  return read(args);
+}
+
+/** Every other read: several ids, options, or a miss. */
+function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
   let count = args.length;
   let options: SecretOptions | undefined;
   const last = args[count - 1];
@@ -98,7 +152,10 @@ export function getSecrets(...args: Array<string | SecretOptions>): SecretPromis
     }
     return missList(id, key, entry, { now, maxAgeMs, serveStale, force, version, settings: s });
   }
-  const result: ResultList = [];
+  const items: Array<Promise<string>> = [];
+  // Every value, while all of them are known (settled hits): the whole list then resolves without waiting.
+  let values: string[] | undefined = [];
+  let first: CacheEntry | undefined;
   let ctx: ReadContext | undefined;
   let misses: Miss[] | undefined;
   for (let i = 0; i < count; i++) {
@@ -107,34 +164,64 @@ export function getSecrets(...args: Array<string | SecretOptions>): SecretPromis
     const entry = cache.get(key);
     if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
       entry.usedAt = now;
-      result.push(entry.promise);
+      if (i === 0) first = entry;
+      items.push(entry.promise);
+      if (values !== undefined && entry.value !== undefined) values.push(entry.value);
+      else values = undefined;
     } else {
       ctx ??= { now, maxAgeMs, serveStale, force, version, settings: s };
-      result.push(readMiss(id, key, entry, ctx, misses ??= []));
+      items.push(readMiss(id, key, entry, ctx, misses ??= []));
+      values = undefined;
     }
   }
   if (misses !== undefined && misses.length > 0) startFetch(misses, ctx!);
-  Object.setPrototypeOf(result, LIST_PROTO);
-  return result as unknown as SecretPromises<string[]>;
+  if (values !== undefined && first !== undefined) return sharedList(first, items, values) as unknown as SecretPromises<string[]>;
+  return makeList(settledAll(Promise.all(items)), items) as unknown as SecretPromises<string[]>;
+}
+
+/**
+ * The list for a call whose ids are all cached values: the one made last time the same values were
+ * read together in this order (kept on the first id's entry), else a new one, frozen and kept. A warm
+ * handler reading the same ids on every request so allocates no list and no promise.
+ */
+function sharedList(first: CacheEntry, items: readonly Promise<string>[], values: string[]): ResultList {
+  const shared = first.shared;
+  if (shared !== undefined && sameItems(shared.items, items)) return shared.list as ResultList;
+  const list = Object.freeze(makeList(Promise.resolve(Object.freeze(values) as string[]), items));
+  first.shared = { items, list };
+  return list;
+}
+
+function sameItems(a: readonly Promise<string>[], b: readonly Promise<string>[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** The single-id miss: a list holding the promise of the fetch, refresh or stale value. */
 function missList(id: string, key: string, entry: CacheEntry | undefined, ctx: ReadContext): SecretPromises<string[]> {
   const misses: Miss[] = [];
-  const list: ResultList = [readMiss(id, key, entry, ctx, misses)];
+  const item = readMiss(id, key, entry, ctx, misses);
   if (misses.length > 0) startFetch(misses, ctx);
-  Object.setPrototypeOf(list, LIST_PROTO);
-  return list as unknown as SecretPromises<string[]>;
+  return makeList(settledAll(item.then(toArray)), [item]) as unknown as SecretPromises<string[]>;
 }
 
-function singleList(entry: CacheEntry): readonly Promise<string>[] {
-  const list: ResultList = [entry.promise];
-  const all = entry.promise.then(toFrozenArray);
-  all.catch(noop);
-  list[ALL] = all;
-  Object.setPrototypeOf(list, LIST_PROTO);
-  entry.list = Object.freeze(list);
+/** The list a single-id hit returns: made once per cache entry, frozen, and shared by every hit. */
+function singleList(entry: CacheEntry): ResultList {
+  const all = entry.value !== undefined ? Promise.resolve(toFrozenArray(entry.value)) : settledAll(entry.promise.then(toFrozenArray));
+  const list = Object.freeze(makeList(all, [entry.promise]));
+  entry.list = list;
   return list;
+}
+
+/** `all`, marked handled: a caller who awaits only the items never sees the list's rejection as unhandled. */
+function settledAll<T>(all: Promise<T>): Promise<T> {
+  all.catch(noop);
+  return all;
+}
+
+function toArray(value: string): string[] {
+  return [value];
 }
 
 function toFrozenArray(value: string): string[] {
@@ -158,14 +245,31 @@ function checkId(id: unknown, index: number): string {
  * ```
  *
  * The type parameter is not checked at run time. Rejects with `SecretJsonError` (giving the position,
- * never the value) when the value is not valid JSON, or with the errors of `getSecrets`. Like every
+ * never the value) when the value is not valid JSON, or with the errors of `getSecrets`. The parsed
+ * value of a cached secret is parsed once and shared by every read of it: treat it as read-only. Like every
  * promise the runtime hands out, it may be created early (e.g. at module scope) and awaited later:
  * a failure in between is not an unhandled rejection.
  */
 export function getSecretJson<T = unknown>(id: string, options?: SecretOptions): Promise<T> {
   const [promise] = options === undefined ? getSecrets(id) : getSecrets(id, options);
-  const parsed = promise.then((text) => parseSecretJson(id, text) as T);
+  const key = options?.versionStage === undefined && options?.versionId === undefined ? id : versionKey(id, options.versionStage, options.versionId);
+  const entry = cache.get(key);
+  // A read served by the cached entry shares its parsed value: parsed once per value, not per read.
+  if (entry !== undefined && entry.promise === promise) return (entry.json ??= parseCached(entry, id, promise)) as Promise<T>;
+  return parseJson(id, promise) as Promise<T>;
+}
+
+function parseJson(id: string, promise: Promise<string>): Promise<unknown> {
+  const parsed = promise.then((text) => parseSecretJson(id, text));
   parsed.catch(noop); // Rejections reach the caller when awaited; never unhandled.
   return parsed;
 }
 
+/** A failed parse is not kept: every read of an invalid value gets its own error. */
+function parseCached(entry: CacheEntry, id: string, promise: Promise<string>): Promise<unknown> {
+  const parsed = parseJson(id, promise);
+  parsed.catch(() => {
+    if (entry.json === parsed) entry.json = undefined;
+  });
+  return parsed;
+}

@@ -131,10 +131,11 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
     if (refresh === undefined) {
       entry.fetchedAt = now;
       entry.keepUntil = now + keepMs;
+      entry.value = outcome;
     } else {
       entry.refresh = undefined;
       // The refresh's promise becomes the cached one, so its readers and later hits share one object.
-      if (current) cacheInsert(key, { promise: refresh.promise, fetchedAt: now, keepUntil: now + keepMs, usedAt: now }, now, maxEntries);
+      if (current) cacheInsert(key, { promise: refresh.promise, value: outcome, fetchedAt: now, keepUntil: now + keepMs, usedAt: now }, now, maxEntries);
     }
     miss.resolve(outcome);
     return;

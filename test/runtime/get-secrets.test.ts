@@ -86,12 +86,35 @@ describe('values and shapes', () => {
     expect(Object.getPrototypeOf(values)).toBe(Array.prototype);
   });
 
-  test('the result array has no enumerable then and spreads like a plain array', async () => {
-    const [a] = seed(1);
-    const result = getSecrets(a);
-    expect(Object.keys(result)).toEqual(['0']);
-    expect([...result]).toHaveLength(1);
-    await result;
+  test('the result list indexes, spreads, iterates and maps like an array, with the indexes as its only keys', async () => {
+    const [a, b] = seed(2);
+    for (const result of [getSecrets(a, b), getSecrets(a, b)]) { // a miss, then a hit
+      expect(Object.keys(result)).toEqual(['0', '1']);
+      expect(result).toHaveLength(2);
+      expect([...result]).toEqual([result[0], result[1]]);
+      expect(Array.from(result)).toEqual([result[0], result[1]]);
+      expect(await Promise.all(result.map((p) => p.then((v) => v.length)))).toEqual([`value-${a}`.length, `value-${b}`.length]);
+      expect(await Promise.all(result)).toEqual([`value-${a}`, `value-${b}`]);
+    }
+  });
+
+  test('the result list is a native promise of all the values: await, then, catch and Promise.resolve behave as for any promise', async () => {
+    const [a, b] = seed(2);
+    const miss = getSecrets(a, b);
+    expect(miss).toBeInstanceOf(Promise);
+    expect(Promise.resolve(miss)).toBe(miss);
+    expect(await miss.then((values) => values.join('+'))).toBe(`value-${a}+value-${b}`);
+    const hit = getSecrets(a);
+    expect(hit).toBeInstanceOf(Promise);
+    // Callbacks run asynchronously, as Promises/A+ requires, even when every value is cached.
+    const order: string[] = [];
+    const done = hit.then(() => order.push('then'));
+    order.push('sync');
+    await done;
+    expect(order).toEqual(['sync', 'then']);
+    const failing = getSecrets(uniqueName());
+    await expect(failing.catch((e: unknown) => (e as Error).name)).resolves.toBe('SecretNotFoundError');
+    await expect(failing[0]).rejects.toThrow(/was not found/);
   });
 
   test('a secret can be read by full ARN and by partial ARN without the random suffix', async () => {
@@ -416,6 +439,30 @@ describe('getSecretJson', () => {
       expect((error as Error).stack).not.toContain(part);
       expect(JSON.stringify(error)).not.toContain(part);
     }
+  });
+
+  test('a cached value is parsed once: every read of it shares one parsed object until the value changes', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, '{"v":1}');
+    const first = await getSecretJson(name);
+    expect(await getSecretJson(name)).toBe(first);
+    fake.putSecret(name, '{"v":2}');
+    expect(await getSecretJson(name, { forceRefresh: true })).toEqual({ v: 2 });
+    const refreshed = await getSecretJson(name);
+    expect(refreshed).toEqual({ v: 2 });
+    expect(await getSecretJson(name)).toBe(refreshed);
+    expect(await getSecretJson(name, { versionStage: 'AWSCURRENT' })).not.toBe(refreshed); // another cache entry
+  });
+
+  test('an invalid cached value rejects on every read, each with its own error', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, 'not json');
+    const first = await getSecretJson(name).catch((e: unknown) => e);
+    const second = await getSecretJson(name).catch((e: unknown) => e);
+    expect(first).toBeInstanceOf(SecretJsonError);
+    expect(second).toBeInstanceOf(SecretJsonError);
+    expect(second).not.toBe(first);
+    expect(fake.calls.GetSecretValue).toBe(1);
   });
 
   test('passes options through', async () => {
