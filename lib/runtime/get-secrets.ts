@@ -62,7 +62,7 @@ function makeList(all: Promise<string[]>, items: readonly Promise<string>[]): Re
   const list = Object.defineProperties(all, listProperties()) as ResultList;
   for (let i = 0; i < items.length; i++) list[i] = items[i];
   // Not enumerable, as on an array: Object.keys and for...in see the indexes only.
-  Object.defineProperty(list, 'length', { value: items.length, writable: true });
+  void Object.defineProperty(list, 'length', { value: items.length, writable: true });
   return list;
 }
 

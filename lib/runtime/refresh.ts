@@ -135,7 +135,9 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
     } else {
       entry.refresh = undefined;
       // The refresh's promise becomes the cached one, so its readers and later hits share one object.
-      if (current) cacheInsert(key, { promise: refresh.promise, value: outcome, fetchedAt: now, keepUntil: now + keepMs, usedAt: now }, now, maxEntries);
+      if (current) {
+        cacheInsert(key, { promise: refresh.promise, value: outcome, fetchedAt: now, keepUntil: now + keepMs, usedAt: now }, now, maxEntries);
+      }
     }
     miss.resolve(outcome);
     return;

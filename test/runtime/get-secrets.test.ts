@@ -506,7 +506,7 @@ describe('no unhandled rejections', () => {
   });
 
   test('never awaiting a rejected item', async () => {
-    getSecrets(uniqueName('missing'));
+    void getSecrets(uniqueName('missing'));
     await sleep(200);
     expect(unhandled).toEqual([]);
   });
