@@ -1,58 +1,93 @@
 /*
- * Cold start in a fresh plain `node` process (no ts-node): require the minified one-secret handler
- * bundle (= importing the library, as Lambda's init phase does) and call it once (= time to first
- * value, including loading the SDK if the library defers it, creating the client and one request).
+ * Cold start of each peer's one-secret handler, in a fresh plain `node` process per sample (no
+ * ts-node): require the minified bundle (Lambda's INIT: importing the library, and whatever the handler
+ * does at module scope) and invoke it once until its value (loading the SDK if the library defers it,
+ * creating the client, one request). Scored as the sum: deferring work from import to the first read
+ * moves its cost, it does not remove it.
+ *
+ * Against endpoints of their own with 0 ms latency: one request's latency would add the same to every
+ * peer, and hide the libraries' own costs.
  */
 import { execFile } from 'child_process';
-import { handlerBundle, Library, LIBRARIES } from './bundle';
-import { childEnv } from './runtime';
+import { handlerBundle } from './bundle';
+import { Endpoints, startEndpoints } from './fakes';
+import { Peer, PEERS, PeerId } from './peers';
 import { median } from './util';
-import type { FakeSecretsManager } from '../test/support/fake-secrets-manager';
 
-export const COLD_START_RUNS = 7;
+export const COLD_START_ROUNDS = 9;
 
-export interface ColdStart {
+export interface Sample {
   readonly importMs: number;
   readonly firstValueMs: number;
-  readonly runs: Array<{ importMs: number; firstValueMs: number }>;
+}
+
+export interface ColdStart {
+  /** Medians of each part, and the median of the per-sample sums (the score). */
+  readonly importMs: number;
+  readonly firstValueMs: number;
+  readonly sumMs: number;
+  readonly samples: Sample[];
 }
 
 const SCRIPT = `
 const t0 = process.hrtime.bigint();
 const { handler } = require(process.argv[1]);
 const t1 = process.hrtime.bigint();
-handler().then(() => {
+Promise.resolve(handler({}, {})).then((n) => {
   const t2 = process.hrtime.bigint();
+  if (typeof n !== 'number' || !(n > 0)) throw new Error('no value');
   console.log(JSON.stringify({ importMs: Number(t1 - t0) / 1e6, firstValueMs: Number(t2 - t1) / 1e6 }));
+  process.exit(0); // Measured; some clients keep sockets or timers alive.
 });`;
 
-function once(fake: FakeSecretsManager, lib: Library): Promise<{ importMs: number; firstValueMs: number }> {
+function once(endpoints: Endpoints, p: Peer): Promise<Sample> {
+  endpoints.secretsManager.resetCalls();
+  endpoints.extension.resetRequests();
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ['-e', SCRIPT, handlerBundle(lib)], { env: childEnv(fake), timeout: 60_000 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`cold start of ${lib} failed: ${stderr || error.message}`));
-      else resolve(JSON.parse(stdout.trim()));
+    execFile(process.execPath, ['-e', SCRIPT, handlerBundle(p.handler)], { env: endpoints.env(p.extension), timeout: 30_000 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`cold start of ${p.name} failed: ${stderr || error.message}`));
+      checkTransport(endpoints, p);
+      resolve(JSON.parse(stdout.trim().split('\n').pop()!));
     });
   });
 }
 
-export async function runColdStarts(fake: FakeSecretsManager, log: (line: string) => void): Promise<Record<Library, ColdStart>> {
-  const results = {} as Record<Library, ColdStart>;
-  const runs: Record<string, ColdStart['runs']> = {};
-  // Interleave the libraries so disk cache and CPU frequency affect them alike; the first round
-  // only warms the OS file cache and is dropped.
-  for (let r = 0; r <= COLD_START_RUNS; r++) {
-    for (const lib of LIBRARIES) {
-      const run = await once(fake, lib);
-      if (r > 0) (runs[lib] ??= []).push(run);
+/**
+ * A sample counts only if the value came the way the row says: through the extension (whose upstream
+ * requests are unsigned) without one signed SDK request, or, without it, over the SDK.
+ */
+function checkTransport(endpoints: Endpoints, p: Peer): void {
+  const viaExtension = endpoints.extension.requests.length;
+  const signed = endpoints.secretsManager.requests.filter((r) => r.region !== undefined).length;
+  const ok = p.extension ? viaExtension > 0 && signed === 0 : viaExtension === 0 && signed > 0;
+  if (!ok) throw new Error(`cold start of ${p.name}: ${viaExtension} request(s) through the extension, ${signed} over the SDK`);
+}
+
+export async function runColdStarts(log: (line: string) => void): Promise<Record<PeerId, ColdStart>> {
+  const endpoints = await startEndpoints(0);
+  const samples = new Map<PeerId, Sample[]>(PEERS.map((p) => [p.id, []]));
+  try {
+    // Interleaved so disk cache and CPU frequency affect every peer alike; the first round only warms
+    // the OS file cache and is dropped.
+    for (let r = 0; r <= COLD_START_ROUNDS; r++) {
+      for (const p of PEERS) {
+        const sample = await once(endpoints, p);
+        if (r > 0) samples.get(p.id)!.push(sample);
+      }
     }
+  } finally {
+    await endpoints.close();
   }
-  for (const lib of LIBRARIES) {
-    results[lib] = {
-      importMs: median(runs[lib].map((r) => r.importMs)),
-      firstValueMs: median(runs[lib].map((r) => r.firstValueMs)),
-      runs: runs[lib],
+  const results = {} as Record<PeerId, ColdStart>;
+  for (const p of PEERS) {
+    const s = samples.get(p.id)!;
+    results[p.id] = {
+      importMs: median(s.map((x) => x.importMs)),
+      firstValueMs: median(s.map((x) => x.firstValueMs)),
+      sumMs: median(s.map((x) => x.importMs + x.firstValueMs)),
+      samples: s,
     };
-    log(`  cold start ${lib}: import ${results[lib].importMs.toFixed(1)} ms, first value ${results[lib].firstValueMs.toFixed(1)} ms`);
+    log(`  cold start ${p.name}: import ${results[p.id].importMs.toFixed(1)} ms + first value ${results[p.id].firstValueMs.toFixed(1)} ms`);
   }
   return results;
 }

@@ -1,59 +1,22 @@
 /*
- * Renders the measurements as markdown tables (stdout and BENCHMARKS.md) and a hand-written SVG
- * chart of AppSecret-vs-alternative ratios (bench/chart.svg). No chart library: a few rects.
+ * Renders the measurements as markdown tables (stdout and BENCHMARKS.md); the runtime's tables are in
+ * bench/report-runtime.ts, the chart in bench/chart.ts.
  */
-import type { Library } from './bundle';
+import { COLD_START_ROUNDS } from './cold-start';
 import { label, verdict, WINDOW } from './construct';
 import { LIMITS } from './limits';
-import { COLD_COUNTS, CONCURRENT_READS, LATENCY_MS, WARM } from './runtime';
+import { PEERS } from './peers';
+import { n0, runtimeTables, table } from './report-runtime';
+import { LATENCY_MS } from './runtime';
 import { Measurements, Target } from './targets';
 import { MachineInfo } from './util';
-
-const NAMES: Record<Library, string> = { appsecret: 'cdk-app-secrets', powertools: 'Powertools', sdk: 'plain SDK + Map' };
-const LIBS: Library[] = ['appsecret', 'powertools', 'sdk'];
-const n0 = (x: number): string => Math.round(x).toLocaleString('en-US');
-const n1 = (x: number): string => x.toFixed(1);
-
-function table(header: string[], rows: string[][]): string {
-  return [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`, ...rows.map((r) => `| ${r.join(' | ')} |`)].join('\n');
-}
 
 /** The tables, also printed to stdout. */
 export function renderTables(m: Measurements, targets: Target[]): string {
   const out: string[] = [];
   out.push('### Targets\n', table(['Target', 'Result', 'Measured'],
     targets.map((t) => [t.name, t.met === undefined ? 'not measured' : t.met ? '**met**' : '**missed**', t.detail])));
-
-  const rt = m.runtime;
-  if (rt) {
-    out.push(`\n### Runtime: cold fetch (values not cached; SDK loaded and client created by a warm-up read of another secret; ${LATENCY_MS} ms per request)\n`);
-    out.push(table(['Secrets', ...LIBS.map((l) => `${NAMES[l]}: wall ms`), ...LIBS.map((l) => `${NAMES[l]}: requests`)],
-      COLD_COUNTS.map((n) => [String(n), ...LIBS.map((l) => n1(rt.cold[n][l].wallMs!)), ...LIBS.map((l) => requests(rt.cold[n][l].requests))])));
-    out.push(`\n### Runtime: ${CONCURRENT_READS} concurrent reads of one uncached secret\n`);
-    out.push(table(['Library', 'Requests', 'Wall ms'], LIBS.map((l) => [NAMES[l], requests(rt.concurrent[l].requests), n1(rt.concurrent[l].wallMs!)])));
-    out.push(`\n### Runtime: warm (cached) reads, median of ${WARM.rounds} rounds × ${n0(WARM.count)} sequential reads over ${WARM.secrets} secrets, after ${WARM.warmupRounds} warm-up rounds\n`);
-    const warmRows: Array<[string, keyof typeof rt.warm]> = [
-      ['cdk-app-secrets `const [v] = await getSecrets(id)`', 'appsecret'],
-      ['cdk-app-secrets `await getSecrets(id)[0]`', 'appsecret-item'],
-      ['Powertools `await getSecret(id)`', 'powertools'],
-      ['plain SDK + Map `await get(id)`', 'sdk'],
-      ['floor: `await map.get(id)` (resolved promises)', 'floor'],
-    ];
-    out.push(table(['Read', 'ns/read (median)', 'fastest–slowest round', 'vs Powertools', 'requests during loop'], warmRows.map(([name, key]) => {
-      const w = rt.warm[key];
-      return [name, n0(w.nsPerRead!), `${n0(Math.min(...w.roundsNs!))}–${n0(Math.max(...w.roundsNs!))}`,
-        key === 'powertools' ? 'baseline' : speed(rt.warm.powertools.nsPerRead! / w.nsPerRead!), String(w.totalRequests)];
-    })));
-  } else {
-    out.push('\n### Runtime\n\nNot measured: the runtime or the fake endpoint was not available.');
-  }
-  if (m.coldStart && m.bundles) {
-    const cs = m.coldStart;
-    out.push('\n### Runtime: cold start of a one-secret handler in a fresh `node` process (median of 7)\n');
-    out.push(table(['Library', 'import ms', 'first value ms', 'import + first value ms', 'bundle bytes (minified)', 'gzip bytes'],
-      LIBS.map((l) => [NAMES[l], cs[l].importMs.toFixed(2), n1(cs[l].firstValueMs), n1(cs[l].importMs + cs[l].firstValueMs),
-        n0(m.bundles![l].bytes), n0(m.bundles![l].gzipBytes)])));
-  }
+  out.push(runtimeTables(m));
 
   out.push('\n### Construct: synth time and template size (median of 3 synths, each in a fresh `App`)\n');
   out.push(table(['Case', 'AppSecret ms', 'hand-written ms', 'time ratio', 'AppSecret template bytes', 'hand-written template bytes', 'size ratio'],
@@ -76,81 +39,6 @@ export function renderTables(m: Measurements, targets: Target[]): string {
         a ? n0(a.maxEnvBytes) : '–', verdict(r)];
     }))));
   return out.join('\n');
-}
-
-function requests(byOp: Record<string, number>): string {
-  const parts = Object.entries(byOp).map(([op, n]) => `${n} ${op}`);
-  return parts.length ? parts.join(' + ') : '0';
-}
-
-function speed(r: number): string {
-  return r >= 1 ? `${r.toFixed(2)}x faster` : `${(1 / r).toFixed(2)}x slower`;
-}
-
-interface Bar {
-  readonly label: string;
-  /** > 1: AppSecret better (faster, fewer requests, smaller). */
-  readonly ratio: number;
-}
-
-/** Ratios where AppSecret is compared with its alternative, > 1 meaning AppSecret does better. */
-export function chartBars(m: Measurements): Bar[] {
-  const bars: Bar[] = [];
-  const rt = m.runtime;
-  if (rt) {
-    bars.push({ label: 'Warm read time vs Powertools', ratio: rt.warm.powertools.nsPerRead! / rt.warm.appsecret.nsPerRead! });
-    bars.push({ label: 'Warm read time vs plain SDK + Map', ratio: rt.warm.sdk.nsPerRead! / rt.warm.appsecret.nsPerRead! });
-    bars.push({ label: 'Cold fetch of 20: wall time vs Powertools', ratio: rt.cold[20].powertools.wallMs! / rt.cold[20].appsecret.wallMs! });
-    bars.push({ label: 'Cold fetch of 20: requests vs Powertools', ratio: rt.cold[20].powertools.totalRequests / rt.cold[20].appsecret.totalRequests });
-    bars.push({ label: `${CONCURRENT_READS} concurrent reads: requests vs Powertools`, ratio: rt.concurrent.powertools.totalRequests / rt.concurrent.appsecret.totalRequests });
-  }
-  if (m.coldStart && m.bundles) {
-    bars.push({ label: 'Import time vs Powertools', ratio: m.coldStart.powertools.importMs / m.coldStart.appsecret.importMs });
-    const total = (l: Library) => m.coldStart![l].importMs + m.coldStart![l].firstValueMs;
-    bars.push({ label: 'Import + first value vs Powertools', ratio: total('powertools') / total('appsecret') });
-    bars.push({ label: 'Bundle size vs Powertools', ratio: m.bundles.powertools.bytes / m.bundles.appsecret.bytes });
-  }
-  const ref = m.construct.find((c) => c.input.secrets === 100 && c.input.functions === 10 && c.output.appsecret.analysis && c.output.hand.analysis);
-  if (ref) {
-    bars.push({ label: `Synth time vs hand-written (${ref.input.secrets} secrets × ${ref.input.functions} fn)`, ratio: ref.output.hand.medianMs / ref.output.appsecret.medianMs });
-    bars.push({ label: 'Template size vs hand-written (same case)', ratio: ref.output.hand.analysis!.templateBytes / ref.output.appsecret.analysis!.templateBytes });
-  }
-  return bars;
-}
-
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
-/** Horizontal bars on a log scale around 1x: green to the right when AppSecret does better, red to the left when worse. */
-export function renderSvg(bars: Bar[]): string {
-  const labelW = 330;
-  const plotW = 420;
-  const rowH = 26;
-  const top = 40;
-  const height = top + bars.length * rowH + 30;
-  const minLog = -3; // 1/8x
-  const maxLog = 7; // 128x
-  const x = (r: number) => Math.round((labelW + ((Math.min(maxLog, Math.max(minLog, Math.log2(r))) - minLog) / (maxLog - minLog)) * plotW) * 10) / 10;
-  const parts: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 90}" height="${height}" font-family="sans-serif" font-size="12">`,
-    '<rect width="100%" height="100%" fill="white"/>',
-    '<text x="10" y="20" font-size="14" font-weight="bold">cdk-app-secrets vs alternatives (log scale; &gt; 1x = cdk-app-secrets better)</text>',
-  ];
-  for (let e = minLog; e <= maxLog; e++) {
-    const gx = x(2 ** e);
-    parts.push(`<line x1="${gx}" y1="${top - 6}" x2="${gx}" y2="${height - 24}" stroke="${e === 0 ? '#333' : '#ddd'}"/>`);
-    parts.push(`<text x="${gx}" y="${height - 10}" text-anchor="middle" fill="#555">${e < 0 ? `1/${2 ** -e}` : 2 ** e}x</text>`);
-  }
-  bars.forEach((bar, i) => {
-    const y = top + i * rowH;
-    const x1 = x(1);
-    const x2 = x(bar.ratio);
-    const good = bar.ratio >= 1;
-    parts.push(`<text x="${labelW - 8}" y="${y + 15}" text-anchor="end">${esc(bar.label)}</text>`);
-    parts.push(`<rect x="${Math.min(x1, x2)}" y="${y + 3}" width="${Math.max(1, Math.abs(x2 - x1))}" height="${rowH - 8}" fill="${good ? '#2e8b57' : '#c0392b'}"/>`);
-    parts.push(`<text x="${good ? x2 + 4 : x1 + 4}" y="${y + 15}">${bar.ratio >= 1 ? bar.ratio.toFixed(1) : bar.ratio.toFixed(2)}x</text>`);
-  });
-  parts.push('</svg>');
-  return parts.join('\n') + '\n';
 }
 
 export interface ReportContext {
@@ -181,22 +69,30 @@ ${renderTables(m, targets)}
 
 ## How it is measured
 
-Runtime (\`bench/runtime.ts\`, \`bench/runtime-case.ts\`, \`bench/cold-start.ts\`):
+Runtime (\`bench/peers.ts\`, \`bench/cold-start.ts\`, \`bench/runtime.ts\`, \`bench/runtime-case.ts\`, \`bench/cost.ts\`):
 
-- All three libraries use the same \`@aws-sdk/client-secrets-manager\` against one local fake Secrets Manager
-  (\`test/support/fake-secrets-manager.ts\`, 127.0.0.1, ${LATENCY_MS} ms injected per request), with dummy credentials via the environment.
-  Request counts are read from the fake's per-operation counters.
-- Each case runs in a fresh child process. The code measured is an esbuild bundle (\`bench/adapters/*.ts\`, target node20,
-  \`@aws-sdk/*\` external), written the way each library is meant to be used: \`getSecrets(...ids)\`; Powertools \`getSecret\` per id
-  in \`Promise.all\` (it has no batch read for Secrets Manager); the plain SDK with one \`GetSecretValue\` per id and a module-scope
-  \`Map\` of promises with a 300 s TTL check.
-- Powertools is measured at its best configuration: \`getSecret(id, { maxAge: 300 })\` (its default cache TTL is 5 s; reading the max age from \`POWERTOOLS_PARAMETERS_MAX_AGE\` makes every call read the environment).
-- Cold fetch: before the timed call, each child reads one unrelated secret so that module loading and client creation are not counted;
-  the cold-start table measures those.
-- Cold start: a fresh plain \`node\` process \`require\`s the minified one-secret handler (\`bench/handlers/*.ts\`) with \`hrtime\` around it
-  ("import"), then calls the handler once ("first value": loading the SDK if the library defers it, creating the client, one request).
-  cdk-app-secrets loads the SDK on first use, so its import is small and its first value pays for the SDK; compare the sum.
-- Bundle size: esbuild JS API, bundle + minify, platform node, target node20, external \`@aws-sdk/*\`; 1 KB = 1,024 bytes.
+- Peers, each at its best configuration, side by side in this one run: ${PEERS.map((p) => `${p.name}: ${p.setup}`).join('; ')}.
+- Every library reads with the same \`@aws-sdk/client-secrets-manager\` from one local fake Secrets Manager
+  (\`test/support/fake-secrets-manager.ts\`, 127.0.0.1, dummy credentials via the environment), or, for the extension rows, through a local
+  fake of the Parameters and Secrets Lambda Extension (\`test/support/fake-lambda-extension.ts\`) in front of it. Request counts are read
+  from the fake's per-operation counters.
+- The code measured is an esbuild bundle, set up as a user's \`NodejsFunction\` bundles a handler (bundle, platform node, target node20, CJS,
+  \`@aws-sdk/*\` external): the handlers (\`bench/handlers/\`) minified, the adapters (\`bench/adapters/\`) not. Both import
+  \`cdk-app-secrets/runtime\` as users do; esbuild resolves it through this package's \`exports\` to the build, never to the TypeScript
+  sources (\`bench/bundle.ts\` refuses a build older than its sources).
+- Cold start: a fresh plain \`node\` process \`require\`s the minified one-secret handler with \`hrtime\` around it ("import": the library,
+  and what the handler does at module scope, e.g. middy's prefetch), then invokes it once ("first value": loading the SDK if the library
+  defers it, creating the client, one request). Scored as the sum (the median of per-process sums), since deferring work from import to the
+  first read moves its cost; ${COLD_START_ROUNDS} interleaved rounds after one dropped round, 0 ms endpoint latency (one request's latency adds the
+  same to every peer). A sample counts only if the value came through the transport its row names.
+- Cold reads and request counts: ${LATENCY_MS} ms injected per request; before the timed call, each child reads one unrelated secret so that
+  module loading and client creation are not counted (the cold-start table measures those).
+- Warm reads: each form in a loop written out in the adapter, in a fresh child process, cache filled before timing; "requests during loop"
+  must be 0.
+- Bundle size: esbuild JS API as above; 1 KB = 1,024 bytes.
+- Cost: calls per refresh are the requests measured for a cold read of 5 secrets; the rate follows from each library's TTL (see the notes
+  under the table). Defaults checked in the installed packages: Powertools \`DEFAULT_MAX_AGE_SECS\` 5, middy \`cacheExpiry: -1\`,
+  cdk-app-secrets \`maxAgeSeconds\` 300.
 
 Construct (\`bench/construct.ts\`, \`bench/construct-case.ts\`, \`bench/limits.ts\`):
 

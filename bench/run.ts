@@ -4,43 +4,40 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildBundles, BundleSize, Library } from './bundle';
-import { ColdStart, runColdStarts } from './cold-start';
+import { buildBundles } from './bundle';
+import { renderSvg, chartBars } from './chart';
+import { runColdStarts } from './cold-start';
 import { runConstructBenchmarks } from './construct';
-import { chartBars, renderMarkdown, renderSvg, renderTables } from './report';
-import { runRuntimeBenchmarks, RuntimeResults, startFake } from './runtime';
+import { renderMarkdown, renderTables } from './report';
+import { runRuntimeBenchmarks } from './runtime';
 import { evaluateTargets, Measurements } from './targets';
 import { machineInfo, packageVersion, ROOT, WORK } from './util';
 
 const COMMAND = 'npm run bench';
-const PACKAGES = ['aws-cdk-lib', 'constructs', '@aws-sdk/client-secrets-manager', '@aws-lambda-powertools/parameters', 'esbuild', 'typescript'];
+const PACKAGES = ['aws-cdk-lib', 'constructs', '@aws-sdk/client-secrets-manager', '@aws-lambda-powertools/parameters', '@middy/secrets-manager', 'esbuild', 'typescript'];
 
 const log = (line: string): void => {
   process.stderr.write(line + '\n');
 };
 
-/** Runtime, cold start and bundle sizes. A failure here (e.g. runtime not built yet) loses only this section. */
-async function runtimeSection(failures: string[]): Promise<Pick<Measurements, 'runtime' | 'coldStart' | 'bundles'>> {
-  let bundles: Record<Library, BundleSize> | undefined;
-  let coldStart: Record<Library, ColdStart> | undefined;
-  let runtime: RuntimeResults | undefined;
+type RuntimeSection = Pick<Measurements, 'runtime' | 'coldStart' | 'bundles'>;
+
+/** Bundles, cold starts and runtime cases. A failure here (e.g. runtime not built yet) loses only this section. */
+async function runtimeSection(failures: string[]): Promise<RuntimeSection> {
+  const section: { -readonly [K in keyof RuntimeSection]: RuntimeSection[K] } = {};
   try {
     log('Bundling handlers and adapters');
-    bundles = buildBundles();
-    const fake = await startFake();
-    try {
-      log('Cold starts');
-      coldStart = await runColdStarts(fake, log);
-      log('Runtime cases');
-      runtime = await runRuntimeBenchmarks(fake, log);
-    } finally {
-      await fake.close();
-    }
+    section.bundles = buildBundles();
+    log(`  cdk-app-secrets/runtime resolved to ${section.bundles.runtimeFile}`);
+    log('Cold starts');
+    section.coldStart = await runColdStarts(log);
+    log('Runtime cases');
+    section.runtime = await runRuntimeBenchmarks(log);
   } catch (e) {
     failures.push(`runtime: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`);
     log(`Runtime section failed: ${e instanceof Error ? e.stack : e}`);
   }
-  return { bundles, coldStart, runtime };
+  return section;
 }
 
 async function main(): Promise<void> {

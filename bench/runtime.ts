@@ -1,19 +1,45 @@
 /*
- * Runtime benchmarks: cdk-app-secrets' getSecrets against Powertools' getSecret and the plain SDK
- * with a Map cache, all through the same SDK against one local fake Secrets Manager (127.0.0.1,
- * 20 ms injected latency per request). Every case runs in a fresh child process.
+ * Runtime benchmarks: each peer's reads through the same SDK (or the Lambda extension) against one
+ * local fake Secrets Manager (127.0.0.1, 20 ms injected latency per request), which counts requests.
+ * Every case runs in a fresh child process (bench/runtime-case.ts).
  */
 import { fork } from 'child_process';
 import * as path from 'path';
-import { adapterBundle, Library, LIBRARIES, WARM_VARIANTS, WarmVariant } from './bundle';
+import { adapterBundle, AdapterName } from './bundle';
+import { Endpoints, secretIds, SECRET_COUNT, startEndpoints } from './fakes';
+import { PEERS, PeerId } from './peers';
 import type { RuntimeCaseInput, RuntimeCaseResult } from './runtime-case';
 import { ROOT } from './util';
-import { FakeSecretsManager, startFakeSecretsManager } from '../test/support/fake-secrets-manager';
 
 export const LATENCY_MS = 20;
-export const COLD_COUNTS = [1, 5, 20, 50];
+export const COLD_COUNTS = [1, 5, 20, SECRET_COUNT];
 export const CONCURRENT_READS = 100;
-export const WARM = { count: 100_000, rounds: 20, warmupRounds: 3, secrets: 10 };
+export const WARM = { calls: 100_000, rounds: 20, warmupRounds: 3, secrets: 10 };
+
+/** A cached read form and the code it times (each adapter's `warm[form]` loop). */
+export interface WarmRead {
+  readonly key: string;
+  readonly library: string;
+  readonly adapter: AdapterName;
+  readonly form: string;
+  readonly code: string;
+  /** Ids per call: a five-id call runs a fifth as many calls per round. */
+  readonly ids: 1 | 5;
+  /** The key of Powertools' best equivalent, for cdk-app-secrets' forms. */
+  readonly versus?: string;
+}
+
+export const WARM_READS: readonly WarmRead[] = [
+  { key: 'appsecret-list', library: 'cdk-app-secrets', adapter: 'appsecret', form: 'list', code: 'const [v] = await getSecrets(id)', ids: 1, versus: 'powertools-one' },
+  { key: 'appsecret-item', library: 'cdk-app-secrets', adapter: 'appsecret', form: 'item', code: 'const [p] = getSecrets(id); await p', ids: 1, versus: 'powertools-one' },
+  { key: 'appsecret-json', library: 'cdk-app-secrets', adapter: 'appsecret', form: 'json', code: 'await getSecretJson(id)', ids: 1, versus: 'powertools-json' },
+  { key: 'appsecret-five', library: 'cdk-app-secrets', adapter: 'appsecret', form: 'five', code: 'await getSecrets(a, b, c, d, e)', ids: 5, versus: 'powertools-five' },
+  { key: 'powertools-one', library: 'Powertools', adapter: 'powertools', form: 'one', code: 'await getSecret(id, { maxAge: 300 })', ids: 1 },
+  { key: 'powertools-json', library: 'Powertools', adapter: 'powertools', form: 'json', code: "await getSecret(id, { maxAge: 300, transform: 'json' })", ids: 1 },
+  { key: 'powertools-five', library: 'Powertools', adapter: 'powertools', form: 'five', code: 'await Promise.all([getSecret(a, opts), …, getSecret(e, opts)])', ids: 5 },
+  { key: 'sdk-one', library: 'plain SDK + Map', adapter: 'sdk', form: 'one', code: 'await getSecret(id)', ids: 1 },
+  { key: 'floor', library: 'floor', adapter: 'floor', form: 'one', code: 'await map.get(id)', ids: 1 },
+];
 
 export interface Measured extends RuntimeCaseResult {
   /** Requests the endpoint received during the measured part, per operation (non-zero only). */
@@ -22,44 +48,17 @@ export interface Measured extends RuntimeCaseResult {
 }
 
 export interface RuntimeResults {
-  readonly cold: Record<number, Record<Library, Measured>>;
-  readonly concurrent: Record<Library, Measured>;
-  readonly warm: Record<WarmVariant, Measured>;
+  readonly cold: Record<number, Record<PeerId, Measured>>;
+  readonly concurrent: Record<PeerId, Measured>;
+  readonly warm: Record<string, Measured>;
 }
 
-/** Secret names as AppSecret would give them; the fake holds 50 of them plus one for warm-up. */
-export const secretIds = (n: number): string[] => Array.from({ length: n }, (_, i) => `Bench/prod/secret-${String(i).padStart(2, '0')}`);
-
-/** Environment of every runtime child: dummy credentials and the fake endpoint, nothing inherited that could change behaviour. */
-export function childEnv(fake: FakeSecretsManager): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(AWS_|CDK_APP_SECRETS_|POWERTOOLS_)/.test(key)) env[key] = value;
-  }
-  return {
-    ...env,
-    AWS_ACCESS_KEY_ID: 'test',
-    AWS_SECRET_ACCESS_KEY: 'test',
-    AWS_REGION: fake.region,
-    AWS_ENDPOINT_URL_SECRETS_MANAGER: fake.endpoint,
-    AWS_EC2_METADATA_DISABLED: 'true',
-    STRIPE_API_KEY_SECRET_NAME: secretIds(1)[0],
-    TS_NODE_PROJECT: path.join(ROOT, 'test', 'tsconfig.json'),
-  };
-}
-
-export async function startFake(): Promise<FakeSecretsManager> {
-  const fake = await startFakeSecretsManager({ latencyMs: LATENCY_MS });
-  fake.putSecret('warmup', 'warm');
-  for (const id of secretIds(Math.max(...COLD_COUNTS))) fake.putSecret(id, `value of ${id}: ${'x'.repeat(40)}`);
-  return fake;
-}
-
-function runCase(fake: FakeSecretsManager, input: RuntimeCaseInput): Promise<Measured> {
+function runCase(endpoints: Endpoints, extension: boolean, input: RuntimeCaseInput): Promise<Measured> {
+  const fake = endpoints.secretsManager;
   return new Promise((resolve, reject) => {
     const child = fork(path.join(ROOT, 'bench', 'runtime-case.ts'), [JSON.stringify(input)], {
       execArgv: ['-r', 'ts-node/register/transpile-only'],
-      env: childEnv(fake),
+      env: endpoints.env(extension),
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
     });
     let stderr = '';
@@ -84,24 +83,30 @@ function runCase(fake: FakeSecretsManager, input: RuntimeCaseInput): Promise<Mea
   });
 }
 
-export async function runRuntimeBenchmarks(fake: FakeSecretsManager, log: (line: string) => void): Promise<RuntimeResults> {
-  const cold = {} as RuntimeResults['cold'];
-  for (const n of COLD_COUNTS) {
-    cold[n] = {} as Record<Library, Measured>;
-    for (const lib of LIBRARIES) {
-      cold[n][lib] = await runCase(fake, { bundle: adapterBundle(lib), mode: 'cold', ids: secretIds(n) });
-      log(`  cold ${n} ${lib}: ${cold[n][lib].wallMs!.toFixed(1)} ms, ${cold[n][lib].totalRequests} requests`);
+export async function runRuntimeBenchmarks(log: (line: string) => void): Promise<RuntimeResults> {
+  const endpoints = await startEndpoints(LATENCY_MS);
+  try {
+    const cold = {} as RuntimeResults['cold'];
+    for (const n of COLD_COUNTS) {
+      cold[n] = {} as Record<PeerId, Measured>;
+      for (const p of PEERS) {
+        cold[n][p.id] = await runCase(endpoints, p.extension, { bundle: adapterBundle(p.adapter), mode: 'cold', ids: secretIds(n) });
+        log(`  cold ${n} ${p.name}: ${cold[n][p.id].wallMs!.toFixed(1)} ms, ${cold[n][p.id].totalRequests} requests`);
+      }
     }
+    const concurrent = {} as RuntimeResults['concurrent'];
+    for (const p of PEERS) {
+      concurrent[p.id] = await runCase(endpoints, p.extension, { bundle: adapterBundle(p.adapter), mode: 'concurrent', ids: secretIds(1), count: CONCURRENT_READS });
+      log(`  ${CONCURRENT_READS} concurrent ${p.name}: ${concurrent[p.id].totalRequests} requests`);
+    }
+    const warm: RuntimeResults['warm'] = {};
+    for (const w of WARM_READS) {
+      const input: RuntimeCaseInput = { bundle: adapterBundle(w.adapter), mode: 'warm', form: w.form, ids: secretIds(WARM.secrets), count: WARM.calls / w.ids };
+      warm[w.key] = await runCase(endpoints, false, { ...input, rounds: WARM.rounds, warmupRounds: WARM.warmupRounds });
+      log(`  warm ${w.library} \`${w.code}\`: ${warm[w.key].nsPerCall!.toFixed(0)} ns/call`);
+    }
+    return { cold, concurrent, warm };
+  } finally {
+    await endpoints.close();
   }
-  const concurrent = {} as RuntimeResults['concurrent'];
-  for (const lib of LIBRARIES) {
-    concurrent[lib] = await runCase(fake, { bundle: adapterBundle(lib), mode: 'concurrent', ids: secretIds(1), count: CONCURRENT_READS });
-    log(`  ${CONCURRENT_READS} concurrent ${lib}: ${concurrent[lib].totalRequests} requests`);
-  }
-  const warm = {} as RuntimeResults['warm'];
-  for (const lib of WARM_VARIANTS) {
-    warm[lib] = await runCase(fake, { bundle: adapterBundle(lib), mode: 'warm', ids: secretIds(WARM.secrets), ...WARM });
-    log(`  warm ${lib}: ${warm[lib].nsPerRead!.toFixed(0)} ns/read`);
-  }
-  return { cold, concurrent, warm };
 }

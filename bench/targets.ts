@@ -1,10 +1,13 @@
 /*
- * The project's performance targets, each evaluated from the measured numbers.
+ * The project's performance targets (issue 12's for the runtime), each evaluated from the numbers
+ * measured in this run; each detail shows the numbers it was decided on.
  */
-import type { BundleSize, Library } from './bundle';
+import type { Bundles } from './bundle';
 import type { ColdStart } from './cold-start';
 import { ConstructResult, label, verdict } from './construct';
-import { COLD_COUNTS, CONCURRENT_READS, RuntimeResults } from './runtime';
+import type { PeerId } from './peers';
+import { COLD_COUNTS, CONCURRENT_READS, RuntimeResults, WARM_READS } from './runtime';
+import { faster } from './util';
 
 export interface Target {
   readonly name: string;
@@ -16,49 +19,78 @@ export interface Target {
 export interface Measurements {
   readonly construct: ConstructResult[];
   readonly runtime?: RuntimeResults;
-  readonly coldStart?: Record<Library, ColdStart>;
-  readonly bundles?: Record<Library, BundleSize>;
+  readonly coldStart?: Record<PeerId, ColdStart>;
+  readonly bundles?: Bundles;
 }
 
 const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
-/** KB here means 1,024 bytes. */
-const BUNDLE_LIMIT_BYTES = 5 * 1024;
+const ns = (x: number): string => `${x.toFixed(0)} ns`;
+/** 12 KB, with KB = 1,024 bytes. */
+const BUNDLE_LIMIT_BYTES = 12 * 1024;
+const WARM_SPEEDUP = 3;
+const FLOOR_FACTOR = 2;
+const COLD_START_LIMITS: ReadonlyArray<readonly [PeerId, number]> = [['appsecret-ext', 0.5], ['appsecret', 1.0]];
+
+/** The target, evaluated when its numbers were measured (`evaluate` given). */
+function measured(name: string, evaluate: (() => { met: boolean; detail: string }) | undefined): Target {
+  return evaluate ? { name, ...evaluate() } : { name, detail: 'not measured' };
+}
+
+function runtimeTargets(rt: RuntimeResults | undefined): Target[] {
+  const targets: Target[] = [];
+  for (const w of WARM_READS.filter((x) => x.versus)) {
+    const name = `Warm \`${w.code}\` ≥${WARM_SPEEDUP}x faster than Powertools at best`;
+    const versus = WARM_READS.find((x) => x.key === w.versus)!;
+    targets.push(measured(name, rt && (() => {
+      const ours = rt.warm[w.key].nsPerCall!;
+      const theirs = rt.warm[versus.key].nsPerCall!;
+      return { met: theirs / ours >= WARM_SPEEDUP, detail: `${ns(ours)} vs \`${versus.code}\` ${ns(theirs)}: ${faster(theirs / ours)}` };
+    })));
+  }
+  const item = rt?.warm['appsecret-item'].nsPerCall;
+  const floor = rt?.warm.floor.nsPerCall;
+  const itemCode = WARM_READS.find((w) => w.key === 'appsecret-item')!.code;
+  targets.push(measured(`Warm \`${itemCode}\` within ${FLOOR_FACTOR}x of the floor \`await map.get(id)\``, rt && (() => ({
+    met: item! <= FLOOR_FACTOR * floor!,
+    detail: `${ns(item!)} vs ${ns(floor!)}: ${ratio(item!, floor!)} the floor`,
+  }))));
+  const small = COLD_COUNTS.filter((n) => n <= 20);
+  targets.push(measured('Cold fetch of N ≤ 20 secrets in one request (over the SDK)', rt && (() => ({
+    met: small.every((n) => rt.cold[n].appsecret.totalRequests === 1),
+    detail: small.map((n) => `N=${n}: ${rt.cold[n].appsecret.totalRequests} (Powertools ${rt.cold[n].powertools.totalRequests}, middy ${rt.cold[n].middy.totalRequests})`).join(', '),
+  }))));
+  targets.push(measured(`${CONCURRENT_READS} concurrent reads in one request`, rt && (() => ({
+    met: rt.concurrent.appsecret.totalRequests === 1,
+    detail: `${rt.concurrent.appsecret.totalRequests} request(s) (Powertools ${rt.concurrent.powertools.totalRequests}, ` +
+      `middy ${rt.concurrent.middy.totalRequests}, plain SDK + Map ${rt.concurrent.sdk.totalRequests})`,
+  }))));
+  return targets;
+}
+
+function coldStartTargets(cs: Record<PeerId, ColdStart> | undefined): Target[] {
+  return COLD_START_LIMITS.map(([id, limit]) => {
+    const name = `Cold start (import + first value) ${id === 'appsecret-ext' ? 'with the extension' : 'over the SDK'} ≤${limit.toFixed(1)}x Powertools`;
+    return measured(name, cs && (() => {
+      const r = cs[id].sumMs / cs.powertools.sumMs;
+      return { met: r <= limit, detail: `${cs[id].sumMs.toFixed(1)} ms vs Powertools ${cs.powertools.sumMs.toFixed(1)} ms: ${r.toFixed(2)}x` };
+    }));
+  });
+}
+
+function bundleTarget(b: Bundles | undefined): Target {
+  const name = `One-secret handler bundle ≤ ${BUNDLE_LIMIT_BYTES / 1024} KB minified`;
+  return measured(name, b && (() => {
+    const h = b.handlers;
+    return {
+      met: h.appsecret.bytes <= BUNDLE_LIMIT_BYTES,
+      detail: `${h.appsecret.bytes.toLocaleString('en-US')} bytes (limit ${BUNDLE_LIMIT_BYTES.toLocaleString('en-US')}; from ${b.runtimeFile}; ` +
+        `Powertools ${h.powertools.bytes.toLocaleString('en-US')}, middy ${h.middy.bytes.toLocaleString('en-US')})`,
+    };
+  }));
+}
 
 export function evaluateTargets(m: Measurements): Target[] {
-  const targets: Target[] = [];
-  const rt = m.runtime;
-  if (rt) {
-    const speedup = rt.warm.powertools.nsPerRead! / rt.warm.appsecret.nsPerRead!;
-    targets.push({
-      name: 'Warm reads ≥3x faster than Powertools (aim 5x)',
-      met: speedup >= 3,
-      detail: `\`await getSecrets(id)\` ${rt.warm.appsecret.nsPerRead!.toFixed(0)} ns/read vs Powertools ${rt.warm.powertools.nsPerRead!.toFixed(0)} ns/read: ` +
-        `${speedup >= 1 ? `${speedup.toFixed(2)}x faster` : `${(1 / speedup).toFixed(2)}x slower`}`,
-    });
-    const small = COLD_COUNTS.filter((n) => n <= 20);
-    targets.push({
-      name: 'Cold fetch of N ≤ 20 secrets in one request',
-      met: small.every((n) => rt.cold[n].appsecret.totalRequests === 1),
-      detail: small.map((n) => `N=${n}: ${rt.cold[n].appsecret.totalRequests} (Powertools ${rt.cold[n].powertools.totalRequests})`).join(', '),
-    });
-    targets.push({
-      name: `${CONCURRENT_READS} concurrent reads in one request`,
-      met: rt.concurrent.appsecret.totalRequests === 1,
-      detail: `${rt.concurrent.appsecret.totalRequests} request(s) (Powertools ${rt.concurrent.powertools.totalRequests}, plain SDK + Map ${rt.concurrent.sdk.totalRequests})`,
-    });
-  } else {
-    for (const name of ['Warm reads ≥3x faster than Powertools (aim 5x)', 'Cold fetch of N ≤ 20 secrets in one request', `${CONCURRENT_READS} concurrent reads in one request`]) {
-      targets.push({ name, detail: 'not measured' });
-    }
-  }
-  const cs = m.coldStart?.appsecret;
-  targets.push(cs
-    ? { name: 'Runtime import < 5 ms', met: cs.importMs < 5, detail: `${cs.importMs.toFixed(2)} ms (Powertools ${m.coldStart!.powertools.importMs.toFixed(1)} ms, plain SDK ${m.coldStart!.sdk.importMs.toFixed(1)} ms)` }
-    : { name: 'Runtime import < 5 ms', detail: 'not measured' });
-  const b = m.bundles;
-  targets.push(b
-    ? { name: 'Runtime bundle < 5 KB minified', met: b.appsecret.bytes < BUNDLE_LIMIT_BYTES, detail: `${b.appsecret.bytes.toLocaleString('en-US')} bytes (limit ${BUNDLE_LIMIT_BYTES.toLocaleString('en-US')}; Powertools ${b.powertools.bytes.toLocaleString('en-US')})` }
-    : { name: 'Runtime bundle < 5 KB minified', detail: 'not measured' });
+  const targets: Target[] = [...runtimeTargets(m.runtime), ...coldStartTargets(m.coldStart), bundleTarget(m.bundles)];
 
   // Construct targets compare the same stack: cases where both variants synthesized, without the
   // nameOutput row (its outputs have no hand-written counterpart; it is reported separately).

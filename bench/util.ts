@@ -17,6 +17,11 @@ export function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** "2.10x faster" or "1.80x slower", given the alternative's time divided by ours. */
+export function faster(r: number): string {
+  return r >= 1 ? `${r.toFixed(2)}x faster` : `${(1 / r).toFixed(2)}x slower`;
+}
+
 /** Milliseconds since `start` (a `process.hrtime.bigint()` value). */
 export function msSince(start: bigint): number {
   return Number(process.hrtime.bigint() - start) / 1e6;

@@ -13,12 +13,14 @@ export const adapter: Adapter = {
     }
     return value;
   },
-  async warmLoop(ids, count) {
-    let sum = 0;
-    for (let i = 0; i < count; i++) {
-      const value = await map.get(ids[i % ids.length])!;
-      sum += value.length;
-    }
-    return sum;
+  warm: {
+    async one(ids, count) {
+      let sum = 0;
+      for (let i = 0; i < count; i++) {
+        const value = await map.get(ids[i % ids.length])!;
+        sum += value.length;
+      }
+      return sum;
+    },
   },
 };

@@ -22,12 +22,14 @@ function getSecret(id: string): Promise<string> {
 export const adapter: Adapter = {
   readMany: (ids) => Promise.all(ids.map(getSecret)),
   readOne: getSecret,
-  async warmLoop(ids, count) {
-    let sum = 0;
-    for (let i = 0; i < count; i++) {
-      const value = await getSecret(ids[i % ids.length]);
-      sum += value.length;
-    }
-    return sum;
+  warm: {
+    async one(ids, count) {
+      let sum = 0;
+      for (let i = 0; i < count; i++) {
+        const value = await getSecret(ids[i % ids.length]);
+        sum += value.length;
+      }
+      return sum;
+    },
   },
 };
