@@ -95,8 +95,8 @@ project.package.addField('overrides', { 'unrs-resolver': '1.12.2' });
 // Added here, not in devDeps: projen replaces a constructs devDependency with the peer.
 project.addDevDeps('constructs@10.5.1');
 
-// Only what users need ships: compiled JavaScript and declarations, the jsii assembly and the docs.
-// npm adds package.json, README.md and LICENSE by itself.
+// Only what users need ships: compiled JavaScript (the runtime's ES modules in build/esm/ included)
+// and declarations, the jsii assembly and the docs. npm adds package.json, README.md and LICENSE by itself.
 project.package.addField('files', ['build/**/*.js', 'build/**/*.d.ts', '.jsii', 'API.md']);
 
 // `npm run build` packages the npm tarball only: Maven Central, NuGet and PyPI toolchains are not
@@ -109,11 +109,48 @@ packageTask.spawn(project.tasks.tryFind('package:js')!);
 // ignores "exports"; typesVersions gives it the runtime subpath's types.
 project.package.addField('typesVersions', { '*': { runtime: ['build/runtime/index.d.ts'] } });
 
+// The runtime again as ES modules, for bundlers: esbuild cannot tree-shake jsii's CommonJS output, so
+// a user's NodejsFunction bundled every runtime module (38 KB minified for a one-secret handler,
+// 22 KB from ES modules). tsc compiles the runtime and the contract it imports (lib/env-contract.ts)
+// into build/esm/, keeping the layout so that `../env-contract` resolves. No declarations (the CJS
+// build's serve both) and no source maps (as the CJS build). Relative imports stay extensionless,
+// so Node's own ESM loader could not run these files: they are for bundlers only (see exports).
+// jsii is unaffected: it compiles lib/index.ts into build/ with its own tsconfig.json.
+const esmOutDir = 'build/esm';
+new javascript.TypescriptConfig(project, {
+  fileName: 'tsconfig.esm.json',
+  include: ['lib/runtime/**/*.ts', 'lib/env-contract.ts'],
+  compilerOptions: {
+    rootDir: 'lib',
+    outDir: esmOutDir,
+    module: 'ES2022',
+    moduleResolution: javascript.TypeScriptModuleResolution.BUNDLER,
+    target: 'ES2022',
+    lib: ['es2022'],
+    types: ['node'],
+    declaration: false,
+    inlineSourceMap: false,
+    sourceMap: false,
+    strict: true,
+    noEmitOnError: true,
+    skipLibCheck: true,
+  },
+}).file.addOverride('compilerOptions.removeComments', true); // bundlers drop them anyway; fewer bytes to ship
+project.compileTask.exec('tsc --project tsconfig.esm.json');
+
 // Subpath export for the Node-only runtime, which is compiled by the same build but kept out of the
 // jsii assembly (lib/index.ts never re-exports it).
+// `module` is a condition bundlers honour and Node ignores: esbuild (platform node, as NodejsFunction
+// runs it, with or without --main-fields; webpack's defaults include it too) resolves both `import`
+// and `require()` of the runtime to the ES modules; Node, unbundled, always gets the CommonJS `default`
+// (test/runtime/esm-build.test.ts checks both, on the package laid out as installed). Order matters: the
+// first matching condition wins, so `module` must come before `default` (and `types` first, for tsc).
+// The dual-package hazard (two copies of the module state: cache, settings, client, in one process)
+// does not bite: a bundle holds one copy, since `import` and `require()` inside it pick the same
+// condition, and a process without a bundler loads only the CommonJS copy.
 project.package.addField('exports', {
   '.': { types: './build/index.d.ts', default: './build/index.js' },
-  './runtime': { types: './build/runtime/index.d.ts', default: './build/runtime/index.js' },
+  './runtime': { types: './build/runtime/index.d.ts', module: `./${esmOutDir}/runtime/index.js`, default: './build/runtime/index.js' },
   './.jsii': './.jsii',
   './package.json': './package.json',
 });

@@ -10,10 +10,12 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
+import { gzipSync } from 'zlib';
 import { CommandResult, ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packTarball, peerFloor, runInApp, runInAppAsync } from './consumer-app';
 import { pasteSnippets, readmeSnippets } from './readme-snippets';
 import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from '../../example/local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { shakenOut, UNUSED_BY_ONE_SECRET } from '../support/tree-shaking';
 
 const region = 'us-east-1';
 const apiKeyValue = 'ak_consumer_7f2c9b1e44';
@@ -33,7 +35,8 @@ describe('the packed tarball', () => {
   const files = packedFiles();
 
   test('ships compiled JavaScript, declarations, the jsii assembly and the docs', () => {
-    expect(files).toEqual(expect.arrayContaining(['build/index.js', 'build/index.d.ts', 'build/runtime/index.js', 'build/runtime/index.d.ts', '.jsii', 'API.md', 'README.md', 'LICENSE', 'package.json']));
+    expect(files).toEqual(expect.arrayContaining(['build/index.js', 'build/index.d.ts', 'build/runtime/index.js', 'build/runtime/index.d.ts',
+      'build/esm/runtime/index.js', 'build/esm/env-contract.js', '.jsii', 'API.md', 'README.md', 'LICENSE', 'package.json']));
   });
 
   test('ships no sources, tests, benchmarks, example, CI files or build products of npm start', () => {
@@ -49,8 +52,8 @@ describe('the packed tarball', () => {
 
   test('main, types and exports point at files that ship', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '../../package.json'), 'utf8'));
-    const targets = [pkg.main, pkg.types, pkg.exports['.'].default, pkg.exports['.'].types, pkg.exports['./runtime'].default,
-      pkg.exports['./runtime'].types, ...pkg.typesVersions['*'].runtime].map((p: string) => p.replace(/^\.\//, ''));
+    const targets = [pkg.main, pkg.types, ...Object.values(pkg.exports['.']), ...Object.values(pkg.exports['./runtime']),
+      ...pkg.typesVersions['*'].runtime].map((p) => String(p).replace(/^\.\//, ''));
     expect(targets.filter((t: string) => !files.includes(t))).toEqual([]);
   });
 });
@@ -115,8 +118,9 @@ describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constru
   });
 
   test('each bundled handler (NODEJS_LATEST default, 22.x, 20.x, ESM) reads its secrets with the SDK that Lambda provides', async () => {
-    const functions = stacks.find((s) => s.stackName === 'ConsumerApi')!.functions;
-    expect(functions.map((f) => f.constructPath.split('/')[1]).sort()).toEqual(['ReadDefaults', 'ReadEsm', 'ReadNode20', 'ReadNode22']);
+    const all = stacks.find((s) => s.stackName === 'ConsumerApi')!.functions;
+    expect(all.map((f) => f.constructPath.split('/')[1]).sort()).toEqual(['ReadDefaults', 'ReadEsm', 'ReadNode20', 'ReadNode22', 'ReadOne']);
+    const functions = all.filter((f) => !f.constructPath.includes('/ReadOne/'));
     expect(functions.find((f) => f.constructPath.includes('/ReadEsm/'))!.handlerFile).toMatch(/\.mjs$/);
     const db = JSON.parse([...seeded].find(([name]) => name.endsWith('/db-credentials'))![1]);
     for (const fn of functions) {
@@ -127,6 +131,23 @@ describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constru
       expect(outcome.output).not.toContain(apiKeyValue);
       expect(outcome.output).not.toContain(db.password);
     }
+  }, 120_000);
+
+  test('a one-secret handler\'s bundle comes from the package\'s ES module build, tree-shaken, and reads its secret', async () => {
+    const fn = stacks.find((s) => s.stackName === 'ConsumerApi')!.functions.find((f) => f.constructPath.includes('/ReadOne/'))!;
+    const code = fs.readFileSync(fn.handlerFile, 'utf8');
+    console.log(`one-secret handler from the installed package (${versions.label}): ${code.length} B minified, ${gzipSync(code).length} B gzipped`);
+    const meta = JSON.parse(fs.readFileSync(path.join(path.dirname(fn.handlerFile), 'index.meta.json'), 'utf8'));
+    const fromPackage = Object.keys(meta.inputs).filter((f) => f.includes('node_modules/cdk-app-secrets/')).map((f) => f.split('node_modules/cdk-app-secrets/')[1]);
+    expect(fromPackage).toContain('build/esm/runtime/index.js');
+    expect(fromPackage.filter((f) => !f.startsWith('build/esm/'))).toEqual([]);
+    for (const { module, marker } of UNUSED_BY_ONE_SECRET) {
+      expect(fs.readFileSync(path.join(appDir, 'node_modules/cdk-app-secrets/build/runtime', module), 'utf8')).toContain(marker);
+      expect(shakenOut(code, marker)).toBe('shaken out');
+    }
+    const outcome = await invokeFunction(fn, { endpoint: endpoint.endpoint, region });
+    expect(outcome.error).toBeUndefined();
+    expect(outcome.result).toEqual({ 'api-key': fingerprint(apiKeyValue) });
   }, 120_000);
 
   if (versions.extraDependencies) {
@@ -144,7 +165,7 @@ describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constru
       const list = await runInAppAsync(appDir, 'cdk-app-secrets', ['list', '--json', '--stack', 'ConsumerSecrets'], awsEnv());
       expect(list).toMatchObject({ status: 0 });
       const secrets = JSON.parse(list.stdout);
-      expect(secrets.map((s: any) => [s.name, s.status, s.functions.length])).toEqual([['api-key', 'set', 4], ['db-credentials', 'set', 4]]);
+      expect(secrets.map((s: any) => [s.name, s.status, s.functions.length])).toEqual([['api-key', 'set', 5], ['db-credentials', 'set', 4]]);
       expect(list.output).not.toContain(apiKeyValue);
     }, 300_000);
   }

@@ -29,5 +29,12 @@ export class ApiStack extends cdk.Stack {
       props.apiKey.grantRead(fn);
       props.dbCredentials.grantRead(fn);
     }
+    // One secret, minified as deployed: its bundle shows what esbuild took from the package
+    // (the metafile, index.meta.json beside the bundle) and what it left out.
+    const readOne = new NodejsFunction(this, 'ReadOne', {
+      entry: path.join(__dirname, '../lambda/read-one.ts'),
+      bundling: { minify: true, metafile: true },
+    });
+    props.apiKey.grantRead(readOne);
   }
 }
