@@ -36,7 +36,7 @@ export type { Outcome, VersionSelector } from './transport';
 export async function fetchSecrets(ids: readonly string[], version: VersionSelector | undefined): Promise<Outcome[]> {
   if (localModeEnabled()) return ids.map((id) => checkLocal(id));
   const s = currentSettings();
-  const deadline = startDeadline(s.timeoutMs);
+  const deadline = startDeadline(s.timeoutMs, ids.length); // at most one request per id
   try {
     const extension = extensionTarget(s);
     if (extension === undefined) return await fetchRouted(ids, version, deadline);
@@ -134,12 +134,13 @@ function fetchGroup(route: Route, ids: readonly string[], version: VersionSelect
  * that stalls after the headers is never timed out by the SDK). On expiry the requests are aborted and
  * every pending call settles at once, whether or not the SDK honours the abort.
  */
-function startDeadline(timeoutMs: number): Deadline & { stop(): void } {
+function startDeadline(timeoutMs: number, requests: number): Deadline & { stop(): void } {
   const controller = new AbortController();
-  // Every request of the fetch listens on this one signal (the SDK adds a listener per request and
-  // removes it when the request settles): many ids are not a leak, so no "MaxListenersExceeded" warning
-  // in the function's log. 0 lifts Node's default of 10 for this signal only.
-  nodeBuiltin<typeof import('node:events')>('node:events').setMaxListeners(0, controller.signal);
+  // Every request of the fetch listens on this one signal (the SDK adds a listener per request and one
+  // per retry wait, and removes them when they settle): many ids are not a leak, so no
+  // "MaxListenersExceeded" warning in the function's log. 0 lifts Node's default of 10 for this signal
+  // only. Up to 4 requests stay under 10 listeners; skipping it then spares a cold start ~0.3 ms.
+  if (requests > 4) nodeBuiltin<typeof import('node:events')>('node:events').setMaxListeners(0, controller.signal);
   let expire!: (reason: unknown) => void;
   const expired = new Promise<never>((_, reject) => {
     expire = reject;

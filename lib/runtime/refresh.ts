@@ -89,7 +89,9 @@ export function startFetch(misses: readonly Miss[], ctx: ReadContext): void {
   const keepMs = ctx.maxAgeMs + (ctx.serveStale ? ctx.settings.maxStaleMs : 0);
   if (queued === undefined) {
     queued = [];
-    queueMicrotask(flush);
+    // A promise job, not queueMicrotask: the same turn, but Node's queueMicrotask makes an async
+    // resource per call, and its first call costs about 0.3 ms of a cold start.
+    void Promise.resolve().then(flush);
   }
   for (const miss of misses) queued.push({ miss, version: ctx.version, keepMs, maxEntries: ctx.settings.cacheMaxEntries });
 }

@@ -258,6 +258,21 @@ describe('a read of many secrets at once', () => {
   });
 });
 
+describe('a read of a few secrets at once', () => {
+  test('writes no MaxListenersExceededWarning while 4 slow requests share the deadline (guard for skipping setMaxListeners up to 4)', async () => {
+    const ids = Array.from({ length: 4 }, () => seeded());
+    fake.injectFault({ kind: 'slow', delayMs: 300 }); // all four in flight together
+    const script = `
+      const { getSecrets } = require('./lib/runtime');
+      Promise.all(getSecrets(...${JSON.stringify(ids)}, { versionStage: 'AWSCURRENT' }))
+        .then((values) => console.log('read ' + values.length), (e) => console.log('failed ' + e.code));`;
+    const { code, stdout, stderr } = await runNode(script, lambdaLikeEnv(fake.endpoint));
+    expect({ code, stdout: stdout.trim(), warnings: stderr.match(/.*MaxListeners.*/g) ?? [] })
+      .toEqual({ code: 0, stdout: 'read 4', warnings: [] });
+    expect(fake.calls.GetSecretValue).toBe(4);
+  });
+});
+
 describe('errors never carry response bytes', () => {
   const marker = 'zz-Leak-Marker-91c4';
 
