@@ -244,32 +244,22 @@ describe('promises created early and awaited later never crash the process', () 
   });
 });
 
-describe('a read of many secrets at once', () => {
-  test('writes no MaxListenersExceededWarning to the function\'s log (one deadline serves every request)', async () => {
-    const ids = Array.from({ length: 25 }, () => seeded());
+describe('reads of several secrets at once write no MaxListenersExceededWarning to the function\'s log', () => {
+  test.each([
     // A version stage reads each id with its own GetSecretValue, all in flight at once.
+    ['25 requests sharing one deadline', 25, undefined],
+    ['4 slow requests (guard for skipping setMaxListeners up to 4)', 4, 300],
+  ])('%s', async (_name, count, slowMs) => {
+    const ids = Array.from({ length: count }, () => seeded());
+    if (slowMs !== undefined) fake.injectFault({ kind: 'slow', delayMs: slowMs });
     const script = `
       const { getSecrets } = require('./lib/runtime');
       Promise.all(getSecrets(...${JSON.stringify(ids)}, { versionStage: 'AWSCURRENT' }))
         .then((values) => console.log('read ' + values.length), (e) => console.log('failed ' + e.code));`;
     const { code, stdout, stderr } = await runNode(script, lambdaLikeEnv(fake.endpoint));
     expect({ code, stdout: stdout.trim(), warnings: stderr.match(/.*MaxListeners.*/g) ?? [] })
-      .toEqual({ code: 0, stdout: 'read 25', warnings: [] });
-  });
-});
-
-describe('a read of a few secrets at once', () => {
-  test('writes no MaxListenersExceededWarning while 4 slow requests share the deadline (guard for skipping setMaxListeners up to 4)', async () => {
-    const ids = Array.from({ length: 4 }, () => seeded());
-    fake.injectFault({ kind: 'slow', delayMs: 300 }); // all four in flight together
-    const script = `
-      const { getSecrets } = require('./lib/runtime');
-      Promise.all(getSecrets(...${JSON.stringify(ids)}, { versionStage: 'AWSCURRENT' }))
-        .then((values) => console.log('read ' + values.length), (e) => console.log('failed ' + e.code));`;
-    const { code, stdout, stderr } = await runNode(script, lambdaLikeEnv(fake.endpoint));
-    expect({ code, stdout: stdout.trim(), warnings: stderr.match(/.*MaxListeners.*/g) ?? [] })
-      .toEqual({ code: 0, stdout: 'read 4', warnings: [] });
-    expect(fake.calls.GetSecretValue).toBe(4);
+      .toEqual({ code: 0, stdout: `read ${count}`, warnings: [] });
+    expect(fake.calls.GetSecretValue).toBe(count);
   });
 });
 
