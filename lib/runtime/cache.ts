@@ -50,9 +50,9 @@ export const cache = new Map<string, CacheEntry>();
 const SWEEP_INTERVAL_MS = 1000;
 let nextSweep = 0;
 
-/** @internal The cache key of `id` read at a version stage or version id. */
-export function versionKey(id: string, versionStage: string | undefined, versionId: string | undefined): string {
-  return `${id}\u0000${versionStage ?? ''}\u0000${versionId ?? ''}`;
+/** @internal The cache key of `id`: the id itself for the current version, else with the version stage or id appended. */
+export function cacheKey(id: string, version: { readonly versionStage?: string; readonly versionId?: string } | undefined): string {
+  return version === undefined ? id : `${id}\u0000${version.versionStage ?? ''}\u0000${version.versionId ?? ''}`;
 }
 
 /** @internal Store `entry`, then drop expired entries (at most once a second) and the least recently used beyond `maxEntries`. */

@@ -1,4 +1,4 @@
-import { cache, CacheEntry, versionKey } from './cache';
+import { cache, CacheEntry, cacheKey } from './cache';
 import { parseSecretJson } from './json';
 import { checkOptions, currentSettings, SecretOptions } from './options';
 import { Miss, ReadContext, readMiss, startFetch } from './refresh';
@@ -143,7 +143,7 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
   const now = Date.now();
   if (count === 1) {
     const id = checkId(args[0], 0);
-    const key = version === undefined ? id : versionKey(id, version.versionStage, version.versionId);
+    const key = cacheKey(id, version);
     const entry = cache.get(key);
     // In-flight first fetches (fetchedAt = Infinity) always hit: concurrent reads share one request.
     if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
@@ -160,7 +160,7 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
   let misses: Miss[] | undefined;
   for (let i = 0; i < count; i++) {
     const id = checkId(args[i], i);
-    const key = version === undefined ? id : versionKey(id, version.versionStage, version.versionId);
+    const key = cacheKey(id, version);
     const entry = cache.get(key);
     if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
       entry.usedAt = now;
@@ -252,7 +252,7 @@ function checkId(id: unknown, index: number): string {
  */
 export function getSecretJson<T = unknown>(id: string, options?: SecretOptions): Promise<T> {
   const [promise] = options === undefined ? getSecrets(id) : getSecrets(id, options);
-  const key = options?.versionStage === undefined && options?.versionId === undefined ? id : versionKey(id, options.versionStage, options.versionId);
+  const key = cacheKey(id, options?.versionStage === undefined && options?.versionId === undefined ? undefined : options);
   const entry = cache.get(key);
   // A read served by the cached entry shares its parsed value: parsed once per value, not per read.
   if (entry !== undefined && entry.promise === promise) return (entry.json ??= parseCached(entry, id, promise)) as Promise<T>;

@@ -10,7 +10,7 @@
  * - With serveStale, a reader of an expired value waits at most `staleWaitMs` for the refresh, then
  *   takes the old value (at once after a refresh failed), while the refresh goes on in the background.
  */
-import { cache, CacheEntry, cacheInsert, Refresh, versionKey } from './cache';
+import { cache, CacheEntry, cacheInsert, cacheKey, Refresh } from './cache';
 import { SecretError } from './errors';
 import { fetchSecrets } from './fetch';
 import { ResolvedSettings } from './options';
@@ -40,7 +40,7 @@ const noop = (): void => {};
 
 /** @internal The cache key and entry of `id` for this read. */
 export function lookup(id: string, ctx: ReadContext): { key: string; entry: CacheEntry | undefined } {
-  const key = ctx.version === undefined ? id : versionKey(id, ctx.version.versionStage, ctx.version.versionId);
+  const key = cacheKey(id, ctx.version);
   return { key, entry: cache.get(key) };
 }
 
@@ -102,7 +102,7 @@ function flush(): void {
   queued = undefined;
   const groups = new Map<string, { version: VersionSelector | undefined; ids: string[]; byId: Map<string, Queued[]> }>();
   for (const q of batch) {
-    const groupKey = q.version === undefined ? '' : versionKey('', q.version.versionStage, q.version.versionId);
+    const groupKey = cacheKey('', q.version);
     let group = groups.get(groupKey);
     if (group === undefined) groups.set(groupKey, group = { version: q.version, ids: [], byId: new Map() });
     const same = group.byId.get(q.miss.id);
