@@ -35,8 +35,6 @@ export interface CacheEntry {
   list?: PromiseLike<readonly string[]>;
   /** The frozen result list of the last multi-id read of cached values that began with this id, and its items. */
   shared?: { readonly items: readonly Promise<string>[]; readonly list: PromiseLike<readonly string[]> };
-  /** `getSecretJson`'s parsed value of this entry, made on first use and reused on every hit. */
-  json?: Promise<unknown>;
   /** A refresh in flight; readers that may not use this value join it. */
   refresh?: Refresh;
   /** The last refresh failed: serve-stale readers take this value at once instead of waiting again. */

@@ -68,6 +68,9 @@ function makeList(all: Promise<string[]>, items: readonly Promise<string>[]): Re
 
 const noop = (): void => {};
 
+/** `getSecretJson`'s parsed values, by the promise of the text they were parsed from. */
+const parsedByValue = new WeakMap<Promise<string>, Promise<unknown>>();
+
 /**
  * Read secrets by name or ARN, with caching and batching.
  *
@@ -252,24 +255,15 @@ function checkId(id: unknown, index: number): string {
  */
 export function getSecretJson<T = unknown>(id: string, options?: SecretOptions): Promise<T> {
   const [promise] = options === undefined ? getSecrets(id) : getSecrets(id, options);
-  const key = cacheKey(id, options?.versionStage === undefined && options?.versionId === undefined ? undefined : options);
-  const entry = cache.get(key);
-  // A read served by the cached entry shares its parsed value: parsed once per value, not per read.
-  if (entry !== undefined && entry.promise === promise) return (entry.json ??= parseCached(entry, id, promise)) as Promise<T>;
-  return parseJson(id, promise) as Promise<T>;
-}
-
-function parseJson(id: string, promise: Promise<string>): Promise<unknown> {
-  const parsed = promise.then((text) => parseSecretJson(id, text));
-  parsed.catch(noop); // Rejections reach the caller when awaited; never unhandled.
-  return parsed;
-}
-
-/** A failed parse is not kept: every read of an invalid value gets its own error. */
-function parseCached(entry: CacheEntry, id: string, promise: Promise<string>): Promise<unknown> {
-  const parsed = parseJson(id, promise);
-  parsed.catch(() => {
-    if (entry.json === parsed) entry.json = undefined;
-  });
-  return parsed;
+  // Keyed by the value's promise, which every read of one cached value shares (a refresh brings a new
+  // one): the value is parsed once, not per read, and nothing stays behind once the value is dropped.
+  let parsed = parsedByValue.get(promise);
+  if (parsed === undefined) {
+    const made = promise.then((text) => parseSecretJson(id, text));
+    parsedByValue.set(promise, made);
+    // A failed parse is not kept (every read of an invalid value gets its own error), and never unhandled.
+    made.catch(() => parsedByValue.delete(promise));
+    parsed = made;
+  }
+  return parsed as Promise<T>;
 }
