@@ -21,7 +21,7 @@
  * `plain-error` (the given `status` with `message` as plain text).
  */
 import { createServer, IncomingMessage, request, ServerResponse } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { closeServer, listenOnLoopback } from './local-server';
 
 export type ExtensionFaultKind = 'hang' | 'drop-connection' | 'stall-body' | 'malformed-body' | 'internal-failure'
 | 'upstream-timeout' | 'busy' | 'not-ready' | 'error-json' | 'plain-error';
@@ -150,8 +150,7 @@ export async function startFakeLambdaExtension(options: FakeLambdaExtensionOptio
   const server = createServer((req, res) => {
     onRequest(req, res).catch(() => text(res, 500, JSON.stringify({ __type: 'InternalFailure', message: '' }), 'application/json'));
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
   return {
     port,
     token,
@@ -171,9 +170,6 @@ export async function startFakeLambdaExtension(options: FakeLambdaExtensionOptio
     clearFaults: () => {
       faults = [];
     },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () => closeServer(server),
   };
 }

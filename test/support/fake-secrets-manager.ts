@@ -25,8 +25,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, ServerResponse } from 'node:http';
-import { AddressInfo, connect, Socket } from 'node:net';
+import { connect, Socket } from 'node:net';
 import { Worker } from 'node:worker_threads';
+import { closeServer, listenOnLoopback } from './local-server';
 
 /** Operations the fake implements. */
 export type FakeOperation = 'GetSecretValue' | 'BatchGetSecretValue' | 'DescribeSecret' | 'CreateSecret' | 'PutSecretValue';
@@ -361,8 +362,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
   const server = createServer((req, res) => {
     onRequest(req, res).catch(() => res.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server);
 
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -395,10 +395,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
     clearFaults: () => {
       faults = [];
     },
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    close: () => closeServer(server),
   };
 }
 
