@@ -31,9 +31,9 @@ export interface CacheEntry {
   usedAt: number;
   /** The value, once the promise is fulfilled: lets a list of hits resolve without waiting on each promise. */
   value?: string;
-  /** The frozen one-item result list handed out for single-id reads, made on first use and reused on every hit. */
+  /** The read-only one-item result list handed out for single-id reads, made on first use and reused on every hit. */
   list?: PromiseLike<readonly string[]>;
-  /** The frozen result list of the last multi-id read of cached values that began with this id, and its items. */
+  /** The read-only result list of the last multi-id read of cached values that began with this id, and its items. */
   shared?: { readonly items: readonly Promise<string>[]; readonly list: PromiseLike<readonly string[]> };
   /** A refresh in flight; readers that may not use this value join it. */
   refresh?: Refresh;

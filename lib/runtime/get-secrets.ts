@@ -11,7 +11,7 @@ import { VersionSelector } from './transport';
 export type SecretPromises<T extends readonly string[]> =
   { [K in keyof T]: Promise<string> } & Promise<{ [K in keyof T]: string }>;
 
-type ResultList = Promise<string[]> & { [index: number]: Promise<string>; length: number };
+type ResultList = Promise<string[]> & { [index: number]: Promise<string>; length: number; [ITEMS]: readonly Promise<string>[] };
 
 /**
  * A result list is a native promise (of all the values) given the indexes, `length`, iteration and
@@ -25,11 +25,10 @@ let listDescriptors: PropertyDescriptorMap | undefined;
 /** Made on first use: importing the runtime does no work. */
 function listProperties(): PropertyDescriptorMap {
   if (listDescriptors !== undefined) return listDescriptors;
-  const descriptors: PropertyDescriptorMap = {};
-  for (const key of Reflect.ownKeys(Array.prototype)) {
-    if (key === 'constructor' || key === 'length' || key === 'toString' || key === 'toLocaleString') continue;
-    descriptors[key as string] = { ...Object.getOwnPropertyDescriptor(Array.prototype, key)!, enumerable: false };
-  }
+  // One native call (its members are non-enumerable already): a third cheaper on a cold start than
+  // copying them one by one.
+  const descriptors = Object.getOwnPropertyDescriptors(Array.prototype) as unknown as PropertyDescriptorMap;
+  for (const own of ['constructor', 'length', 'toString', 'toLocaleString']) delete descriptors[own];
   // Destructuring (`const [p] = getSecrets(id)`) iterates; this iterator is small enough for V8 to
   // optimize away, where Array.prototype.values on a non-array takes the generic, slower path.
   descriptors[Symbol.iterator as unknown as string] = { value: iterateList, writable: true, configurable: true };
@@ -38,17 +37,23 @@ function listProperties(): PropertyDescriptorMap {
 }
 
 function iterateList(this: ResultList): Iterator<Promise<string>> & Iterable<Promise<string>> {
-  return new ListIterator(this);
+  return new ListIterator(this[ITEMS]);
 }
+
+/**
+ * The list's items as a plain array, which iteration reads: a shared list's read-only indexes are
+ * slow elements for V8, and destructuring (`const [p] = getSecrets(id)`) is the common warm read.
+ */
+const ITEMS: unique symbol = Symbol('cdk-app-secrets.items');
 
 class ListIterator {
   private index = 0;
-  constructor(private readonly list: ResultList) {}
+  constructor(private readonly items: readonly Promise<string>[]) {}
   next(): IteratorResult<Promise<string>> {
     const i = this.index;
-    if (i < this.list.length) {
+    if (i < this.items.length) {
       this.index = i + 1;
-      return { value: this.list[i], done: false };
+      return { value: this.items[i], done: false };
     }
     return { value: undefined, done: true };
   }
@@ -57,12 +62,22 @@ class ListIterator {
   }
 }
 
-/** Turn `all` (the promise of every value) into the list of `items`. */
-function makeList(all: Promise<string[]>, items: readonly Promise<string>[]): ResultList {
+/**
+ * Turn `all` (the promise of every value) into the list of `items`. A list `shared` between callers
+ * gets read-only indexes and length, but is never frozen: Node tags a promise with its async id when
+ * async context tracking (AsyncLocalStorage, tracers) starts after the promise was made, and a frozen
+ * promise makes that throw.
+ */
+function makeList(all: Promise<string[]>, items: readonly Promise<string>[], shared: boolean): ResultList {
   const list = Object.defineProperties(all, listProperties()) as ResultList;
-  for (let i = 0; i < items.length; i++) list[i] = items[i];
+  if (shared) {
+    for (let i = 0; i < items.length; i++) void Object.defineProperty(list, i, { value: items[i], enumerable: true });
+  } else {
+    for (let i = 0; i < items.length; i++) list[i] = items[i];
+  }
   // Not enumerable, as on an array: Object.keys and for...in see the indexes only.
-  void Object.defineProperty(list, 'length', { value: items.length, writable: true });
+  void Object.defineProperty(list, 'length', { value: items.length, writable: !shared });
+  void Object.defineProperty(list, ITEMS, { value: items });
   return list;
 }
 
@@ -91,8 +106,9 @@ const parsedByValue = new WeakMap<Promise<string>, Promise<unknown>>();
  *
  * The result is a list (index, destructure, iterate or spread it; it has the array methods, though
  * `Array.isArray` is false) and a native `Promise` of all the values (await it, `.then` or `.catch`
- * it). Treat it as read-only: for a single id, the list and the awaited values array are frozen and
- * shared between calls (that is what makes a cached read allocation-free).
+ * it). Treat it as read-only: when every id is cached, the list (its indexes and length cannot be
+ * set) and the awaited values array (frozen) are shared between calls (that is what makes a cached
+ * read allocation-free).
  *
  * Items reject with a `SecretError` subclass (not found, access denied, KMS, placeholder, binary,
  * local mode, configuration, deadline, fetch failure).
@@ -155,6 +171,9 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
     }
     return missList(id, key, entry, { now, maxAgeMs, serveStale, force, version, settings: s });
   }
+  // Every id is checked before any is read: a bad one throws with the cache untouched, not after the
+  // ids before it were queued (their fetches would never start, and every later read of them would hang).
+  for (let i = 0; i < count; i++) checkId(args[i], i);
   const items: Array<Promise<string>> = [];
   // Every value, while all of them are known (settled hits): the whole list then resolves without waiting.
   let values: string[] | undefined = [];
@@ -162,7 +181,7 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
   let ctx: ReadContext | undefined;
   let misses: Miss[] | undefined;
   for (let i = 0; i < count; i++) {
-    const id = checkId(args[i], i);
+    const id = args[i] as string;
     const key = cacheKey(id, version);
     const entry = cache.get(key);
     if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
@@ -179,18 +198,18 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
   }
   if (misses !== undefined && misses.length > 0) startFetch(misses, ctx!);
   if (values !== undefined && first !== undefined) return sharedList(first, items, values) as unknown as SecretPromises<string[]>;
-  return makeList(settledAll(Promise.all(items)), items) as unknown as SecretPromises<string[]>;
+  return makeList(settledAll(Promise.all(items)), items, false) as unknown as SecretPromises<string[]>;
 }
 
 /**
  * The list for a call whose ids are all cached values: the one made last time the same values were
- * read together in this order (kept on the first id's entry), else a new one, frozen and kept. A warm
+ * read together in this order (kept on the first id's entry), else a new one, read-only and kept. A warm
  * handler reading the same ids on every request so allocates no list and no promise.
  */
 function sharedList(first: CacheEntry, items: readonly Promise<string>[], values: string[]): ResultList {
   const shared = first.shared;
   if (shared !== undefined && sameItems(shared.items, items)) return shared.list as ResultList;
-  const list = Object.freeze(makeList(Promise.resolve(Object.freeze(values) as string[]), items));
+  const list = makeList(Promise.resolve(Object.freeze(values) as string[]), items, true);
   first.shared = { items, list };
   return list;
 }
@@ -206,13 +225,13 @@ function missList(id: string, key: string, entry: CacheEntry | undefined, ctx: R
   const misses: Miss[] = [];
   const item = readMiss(id, key, entry, ctx, misses);
   if (misses.length > 0) startFetch(misses, ctx);
-  return makeList(settledAll(item.then(toArray)), [item]) as unknown as SecretPromises<string[]>;
+  return makeList(settledAll(item.then(toArray)), [item], false) as unknown as SecretPromises<string[]>;
 }
 
-/** The list a single-id hit returns: made once per cache entry, frozen, and shared by every hit. */
+/** The list a single-id hit returns: made once per cache entry, read-only, and shared by every hit. */
 function singleList(entry: CacheEntry): ResultList {
   const all = entry.value !== undefined ? Promise.resolve(toFrozenArray(entry.value)) : settledAll(entry.promise.then(toFrozenArray));
-  const list = Object.freeze(makeList(all, [entry.promise]));
+  const list = makeList(all, [entry.promise], true);
   entry.list = list;
   return list;
 }

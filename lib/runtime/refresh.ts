@@ -86,7 +86,10 @@ let queued: Queued[] | undefined;
  * BatchGetSecretValue (per region and chunk of 20) instead of one request per call.
  */
 export function startFetch(misses: readonly Miss[], ctx: ReadContext): void {
-  const keepMs = ctx.maxAgeMs + (ctx.serveStale ? ctx.settings.maxStaleMs : 0);
+  // How long the value may stay, whoever reads it next: not only this call's options, since a later
+  // reader may have a longer maxAge or ask for serveStale (withSecrets' forced refresh never does).
+  // The cache is bounded, so keeping every value for the stale window costs at most cacheMaxEntries.
+  const keepMs = Math.max(ctx.maxAgeMs, ctx.settings.maxAgeMs) + ctx.settings.maxStaleMs;
   if (queued === undefined) {
     queued = [];
     // A promise job, not queueMicrotask: the same turn, but Node's queueMicrotask makes an async

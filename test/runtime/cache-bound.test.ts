@@ -60,8 +60,10 @@ test('100,000 distinct ids keep at most 1,024 entries (the default) and little m
   expect(withCache - without).toBeLessThan(4);
 });
 
-test('expired entries are dropped', async () => {
-  await getSecrets(...Array.from({ length: 500 }, (_, k) => `tenant-${k}/api-key`), { maxAgeSeconds: 0.5 });
+test('entries past their TTL and stale window are dropped', async () => {
+  // Every value is kept for the stale window (maxStaleSeconds) past its TTL, in case a reader asks for serveStale.
+  configureSecrets({ maxAgeSeconds: 0.5, maxStaleSeconds: 0 });
+  await getSecrets(...Array.from({ length: 500 }, (_, k) => `tenant-${k}/api-key`));
   expect(cache.size).toBe(500);
   await sleep(1100); // all expired, and the once-a-second sweep is due
   await getSecrets('tenant-99999/api-key');

@@ -3,6 +3,7 @@
  * (test/support/fake-secrets-manager.ts), with the real AWS SDK client.
  */
 import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { lambdaLikeEnv, runNode } from './helpers';
 import { PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT } from '../../lib/env-contract';
 import {
   clearSecretCache,
@@ -145,6 +146,44 @@ describe('values and shapes', () => {
   test('a non-string id throws a TypeError pointing at getEnv', () => {
     expect(() => getSecrets(undefined as unknown as string)).toThrow(/argument 1 must be a secret name or ARN.*getEnv/);
   });
+
+  test('a bad id after good ones throws and leaves the good ones readable (nothing is half-queued)', async () => {
+    const [a, b] = seed(2);
+    await getSecrets(b, { maxAgeSeconds: 0.05 });
+    await sleep(80); // b has expired: the bad call below would start its refresh
+    expect(() => getSecrets(a, b, process.env.NOT_SET as string, { maxAgeSeconds: 0.05 })).toThrow(/argument 3 must be a secret name/);
+    const read = getSecrets(a, b, { maxAgeSeconds: 0.05 });
+    await expect(Promise.race([read, sleep(3000).then(() => 'still pending')])).resolves.toEqual([`value-${a}`, `value-${b}`]);
+  });
+
+  test('cached result lists stay usable when async context tracking starts after they were made (AsyncLocalStorage)', async () => {
+    const [a, b] = seed(2);
+    // A fresh process, as a function is: jest's own process tracks async context from the start.
+    const script = `
+      const { AsyncLocalStorage } = require('node:async_hooks');
+      const { getSecrets } = require('./lib/runtime');
+      (async () => {
+        await getSecrets('${a}', '${b}');
+        getSecrets('${a}'); // the shared one-id list
+        getSecrets('${a}', '${b}'); // the shared list of both
+        // A tracer or logger starting its context only now: Node then tags every promise it sees.
+        new AsyncLocalStorage().enterWith({ requestId: 'r-1' });
+        console.log(JSON.stringify([await getSecrets('${a}'), await getSecrets('${a}', '${b}')]));
+      })();`;
+    const { code, stdout, stderr } = await runNode(script, lambdaLikeEnv(fake.endpoint, fake.region));
+    expect({ code, stdout: stdout.trim(), stderr: stderr.match(/.*Error.*/g) ?? [] })
+      .toEqual({ code: 0, stdout: JSON.stringify([[`value-${a}`], [`value-${a}`, `value-${b}`]]), stderr: [] });
+  });
+
+  test('a shared result list cannot be changed by one caller for the next', async () => {
+    const [a] = seed(1);
+    await getSecrets(a);
+    const list = getSecrets(a);
+    expect(() => {
+      (list as unknown as Promise<string>[])[0] = Promise.resolve('tampered');
+    }).toThrow(TypeError);
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+  });
 });
 
 describe('batching', () => {
@@ -277,6 +316,16 @@ describe('cache', () => {
     expect(await getSecrets(a, { maxAgeSeconds: 0.05, serveStale: true })).toEqual([`value-${a}`]);
     await sleep(100);
     expect(await getSecrets(a, { maxAgeSeconds: 10, serveStale: true })).toEqual(['rotated']);
+  });
+
+  test('a per-call serveStale serves a value a plain read fetched, even after the cache swept expired values', async () => {
+    const [a] = seed(1);
+    configureSecrets({ maxAgeSeconds: 0.5 });
+    await getSecrets(a);
+    await sleep(1100); // expired, and the once-a-second sweep is due
+    await getSecrets(seed(1)[0]); // a miss runs the sweep
+    fake.injectFault({ secretId: a, kind: 'server-error' });
+    expect(await getSecrets(a, { serveStale: true })).toEqual([`value-${a}`]);
   });
 
   test('without serveStale, a failed refresh rejects', async () => {

@@ -5,8 +5,8 @@
  * The "database" is a function accepting only its current password and failing like Postgres does
  * (code 28P01) otherwise.
  */
-import { rejection, useFakeSecretsManager } from './helpers';
-import { getSecrets, SecretNotFoundError, withSecrets } from '../../lib/runtime';
+import { rejection, sleep, useFakeSecretsManager } from './helpers';
+import { configureSecrets, getSecrets, SecretNotFoundError, withSecrets } from '../../lib/runtime';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
 
 let fake: FakeSecretsManager;
@@ -144,4 +144,16 @@ test('a secret that cannot be read rejects with its SecretError and the work nev
   }, { isAuthError }));
   expect(error).toBeInstanceOf(SecretNotFoundError);
   expect(ran).toBe(false);
+});
+
+test('the value a rotation refresh brought is still served stale in a later outage (serveStale)', async () => {
+  configureSecrets({ serveStale: true, maxAgeSeconds: 1, staleWaitMs: 0 });
+  const db = database('old-pw');
+  const { name, rotation } = await warmThenRotate(db, 'new-pw');
+  rotation.finish();
+  await withSecrets([name], ([json]) => db.query(json), { isAuthError });
+  await sleep(1200); // the value expired, and the cache's once-a-second sweep is due
+  await getSecrets(`rotation/other-${++seq}`)[0].catch(() => undefined); // any miss runs the sweep
+  fake.injectFault({ kind: 'server-error', secretId: name });
+  expect(await getSecrets(name)).toEqual([creds('new-pw')]);
 });
