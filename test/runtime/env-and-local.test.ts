@@ -84,6 +84,31 @@ describe('getEnv', () => {
     process.env.CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY = 'sk_test';
     expect(getEnv('stripe-api-key')).toBe('stripe-api-key');
   });
+
+  // A handler calls getEnv on every request; in Lambda the environment is fixed, so reading it again
+  // (deriving the key and a call into Node) would cost several times the cached read it feeds.
+  test('inside Lambda each variable is read once: later changes to process.env do not apply', () => {
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'my-fn';
+    process.env.STRIPE_API_KEY_SECRET_NAME = 'MyStack-stripe-api-key-Ab12';
+    expect(getEnv('stripe-api-key')).toBe('MyStack-stripe-api-key-Ab12');
+    process.env.STRIPE_API_KEY_SECRET_NAME = 'changed';
+    expect(getEnv('stripe-api-key')).toBe('MyStack-stripe-api-key-Ab12');
+    expect(getEnv('STRIPE_API_KEY_SECRET_NAME')).toBe('changed'); // another argument is read on its own
+  });
+
+  test('inside Lambda a missing variable is not remembered: once set, it is found', () => {
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'my-fn';
+    expect(() => getEnv('stripe-api-key')).toThrow(SecretEnvMissingError);
+    process.env.STRIPE_API_KEY_SECRET_NAME = 'MyStack-stripe-api-key-Ab12';
+    expect(getEnv('stripe-api-key')).toBe('MyStack-stripe-api-key-Ab12');
+  });
+
+  test('outside Lambda every call reads process.env, so tests can change a variable between calls', () => {
+    process.env.STRIPE_API_KEY_SECRET_NAME = 'first';
+    expect(getEnv('stripe-api-key')).toBe('first');
+    process.env.STRIPE_API_KEY_SECRET_NAME = 'second';
+    expect(getEnv('stripe-api-key')).toBe('second');
+  });
 });
 
 describe('local mode', () => {
