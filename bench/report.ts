@@ -75,7 +75,9 @@ Runtime (\`bench/peers.ts\`, \`bench/cold-start.ts\`, \`bench/runtime.ts\`, \`be
 - Every library reads with the same \`@aws-sdk/client-secrets-manager\` from one local fake Secrets Manager
   (\`test/support/fake-secrets-manager.ts\`, 127.0.0.1, dummy credentials via the environment), or, for the extension rows, through a local
   fake of the Parameters and Secrets Lambda Extension (\`test/support/fake-lambda-extension.ts\`) in front of it. Request counts are read
-  from the fake's per-operation counters.
+  from the fake's per-operation counters. Every child process has a Lambda function's environment (\`bench/fakes.ts\`): temporary
+  credentials with a session token, \`AWS_LAMBDA_FUNCTION_NAME\`, and a \`<NAME>_SECRET_NAME\` variable per secret, which the
+  handler-shaped warm reads look up on every call (\`getEnv(name)\`; Powertools users read \`process.env\` themselves).
 - The code measured is an esbuild bundle, set up as a user's \`NodejsFunction\` bundles a handler (bundle, platform node, target node20, CJS,
   \`@aws-sdk/*\` external): the handlers (\`bench/handlers/\`) minified, the adapters (\`bench/adapters/\`) not. Both import
   \`cdk-app-secrets/runtime\` as users do; esbuild resolves it through this package's \`exports\` to the build, never to the TypeScript

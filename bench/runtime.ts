@@ -6,7 +6,7 @@
 import { fork } from 'child_process';
 import * as path from 'path';
 import { adapterBundle, AdapterName } from './bundle';
-import { Endpoints, secretIds, SECRET_COUNT, startEndpoints } from './fakes';
+import { Endpoints, secretIds, SECRET_COUNT, startEndpoints, WARM_SECRET_COUNT } from './fakes';
 import { PEERS, PeerId } from './peers';
 import type { RuntimeCaseInput, RuntimeCaseResult } from './runtime-case';
 import { ROOT } from './util';
@@ -14,7 +14,7 @@ import { ROOT } from './util';
 export const LATENCY_MS = 20;
 export const COLD_COUNTS = [1, 5, 20, SECRET_COUNT];
 export const CONCURRENT_READS = 100;
-export const WARM = { calls: 100_000, rounds: 20, warmupRounds: 3, secrets: 10 };
+export const WARM = { calls: 100_000, rounds: 20, warmupRounds: 3, secrets: WARM_SECRET_COUNT };
 
 /** A cached read form and the code it times (each adapter's `warm[form]` loop). */
 export interface WarmRead {
@@ -32,9 +32,11 @@ export interface WarmRead {
 export const WARM_READS: readonly WarmRead[] = [
   { key: 'appsecret-list', library: 'cdk-app-secrets', adapter: 'appsecret', form: 'list', code: 'const [v] = await getSecrets(id)', ids: 1, versus: 'powertools-one' },
   { key: 'appsecret-item', library: 'cdk-app-secrets', adapter: 'appsecret', form: 'item', code: 'const [p] = getSecrets(id); await p', ids: 1, versus: 'powertools-one' },
+  { key: 'appsecret-handler', library: 'cdk-app-secrets', adapter: 'appsecret', form: 'handler', code: "const [v] = await getSecrets(getEnv('name'))", ids: 1, versus: 'powertools-handler' },
   { key: 'appsecret-json', library: 'cdk-app-secrets', adapter: 'appsecret', form: 'json', code: 'await getSecretJson(id)', ids: 1, versus: 'powertools-json' },
   { key: 'appsecret-five', library: 'cdk-app-secrets', adapter: 'appsecret', form: 'five', code: 'await getSecrets(a, b, c, d, e)', ids: 5, versus: 'powertools-five' },
   { key: 'powertools-one', library: 'Powertools', adapter: 'powertools', form: 'one', code: 'await getSecret(id, { maxAge: 300 })', ids: 1 },
+  { key: 'powertools-handler', library: 'Powertools', adapter: 'powertools', form: 'handler', code: 'await getSecret(process.env.NAME_SECRET_NAME!, { maxAge: 300 })', ids: 1 },
   { key: 'powertools-json', library: 'Powertools', adapter: 'powertools', form: 'json', code: "await getSecret(id, { maxAge: 300, transform: 'json' })", ids: 1 },
   { key: 'powertools-five', library: 'Powertools', adapter: 'powertools', form: 'five', code: 'await Promise.all([getSecret(a, opts), …, getSecret(e, opts)])', ids: 5 },
   { key: 'sdk-one', library: 'plain SDK + Map', adapter: 'sdk', form: 'one', code: 'await getSecret(id)', ids: 1 },

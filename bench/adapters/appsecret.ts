@@ -1,5 +1,6 @@
+import { logicalName } from './names';
 import type { Adapter } from './types';
-import { getSecretJson, getSecrets } from 'cdk-app-secrets/runtime';
+import { getEnv, getSecretJson, getSecrets } from 'cdk-app-secrets/runtime';
 
 export const adapter: Adapter = {
   readMany: async (ids) => getSecrets(...ids),
@@ -19,6 +20,16 @@ export const adapter: Adapter = {
       for (let i = 0; i < count; i++) {
         const [pending] = getSecrets(ids[i % ids.length]);
         const value = await pending;
+        sum += value.length;
+      }
+      return sum;
+    },
+    // The README's handler: the physical name from the function's environment on every request.
+    async handler(ids, count) {
+      const names = ids.map(logicalName); // a handler has them as literals: getEnv('stripe-api-key')
+      let sum = 0;
+      for (let i = 0; i < count; i++) {
+        const [value] = await getSecrets(getEnv(names[i % names.length]));
         sum += value.length;
       }
       return sum;
