@@ -57,14 +57,15 @@ let fellBack = 0;
 /**
  * @internal The extension to read through, or undefined: off by setting, no session token (nothing
  * to authenticate with), or (unless forced on) neither its port variable nor its layer is present, or
- * the caller gave its own client (which it means to be used).
+ * the caller gave its own client or client config (a region, endpoint or credentials the extension,
+ * which reads with the function's own, would silently ignore).
  */
 export function extensionTarget(s: ResolvedSettings): ExtensionTarget | undefined {
   if (s.useExtension === false) return undefined;
   const token = process.env.AWS_SESSION_TOKEN;
   if (!token) return undefined;
   const portText = process.env[EXTENSION_PORT_ENV]?.trim();
-  if (s.useExtension !== true && (s.client !== undefined || (!portText && !hasLayer()))) return undefined;
+  if (s.useExtension !== true && (s.client !== undefined || s.clientConfig !== undefined || (!portText && !hasLayer()))) return undefined;
   const port = portText ? Number(portText) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;
   return { port, token };
@@ -108,10 +109,13 @@ async function readOne(target: ExtensionTarget, id: string, version: VersionSele
   try {
     answer = await deadline.race(request(target, id, version, deadline.signal, requestTimeoutMs));
   } catch {
-    if (deadline.signal.aborted) return new SecretTimeoutError(id, deadline.timeoutMs);
     answer = FALLBACK;
   }
-  if (answer === FALLBACK && deadline.signal.aborted) return new SecretTimeoutError(id, deadline.timeoutMs);
+  if (answer === FALLBACK && deadline.signal.aborted) {
+    // No answer within the whole deadline (hung, or trickling bytes): not there for the next reads either.
+    markDown();
+    return new SecretTimeoutError(id, deadline.timeoutMs);
+  }
   if (answer === FALLBACK) {
     // Refused, reset, or no answer in time: the extension is not (yet) there.
     markDown();

@@ -40,7 +40,9 @@ export async function fetchSecrets(ids: readonly string[], version: VersionSelec
   try {
     const extension = extensionTarget(s);
     if (extension === undefined) return await fetchRouted(ids, version, deadline);
-    return await fetchThroughExtension(extension, ids, version, deadline, s.requestTimeoutMs);
+    // An extension that does not answer gives up at half the deadline at most, leaving the SDK the
+    // other half: with timeoutMs <= requestTimeoutMs it would otherwise never fall back.
+    return await fetchThroughExtension(extension, ids, version, deadline, Math.min(s.requestTimeoutMs, s.timeoutMs / 2));
   } finally {
     deadline.stop();
   }

@@ -73,9 +73,9 @@ export interface SecretsSettings {
   /**
    * Read through the AWS Parameters and Secrets Lambda Extension (`CDK_APP_SECRETS_USE_EXTENSION`).
    * Default: when the function has it (its `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` variable or its
-   * layer) and no `client` is given. `false` never uses it; `true` uses it even when not detected
-   * (port from `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`, default 2773). Reads it cannot serve fall back
-   * to the SDK.
+   * layer) and neither `client` nor `clientConfig` is given (it reads with the function's own region
+   * and credentials). `false` never uses it; `true` uses it even then, or when not detected (port from
+   * `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`, default 2773). Reads it cannot serve fall back to the SDK.
    */
   readonly useExtension?: boolean;
 }

@@ -115,18 +115,32 @@ export async function fetchBatch(route: Route, ids: readonly string[], deadline:
     }
     return ids.map((id) => toSecretError(id, e, route.region, deadline));
   }
-  const byNameOrArn = new Map<string, (typeof values)[number]>();
+  type Value = (typeof values)[number];
+  const byArn = new Map<string, Value>();
+  const byName = new Map<string, Value[]>();
   for (const v of values) {
-    if (v.Name !== undefined) byNameOrArn.set(v.Name, v);
-    if (v.ARN !== undefined) byNameOrArn.set(v.ARN, v);
+    if (v.ARN !== undefined) byArn.set(v.ARN, v);
+    if (v.Name !== undefined) byName.set(v.Name, [...byName.get(v.Name) ?? [], v]);
   }
-  return ids.map((id): Outcome => {
-    const v = byNameOrArn.get(id) ?? (id.startsWith('arn:') ? values.find((x) => isPartialArnOf(id, x.ARN)) : undefined);
+  const arnValue = (id: string): Value | undefined => byArn.get(id) ?? values.find((x) => isPartialArnOf(id, x.ARN));
+  const claimedByArn = new Set(ids.filter((id) => id.startsWith('arn:')).map(arnValue));
+  return Promise.all(ids.map((id): Outcome | Promise<Outcome> => {
+    let v: Value | undefined;
+    if (id.startsWith('arn:')) {
+      v = arnValue(id);
+    } else {
+      const named = byName.get(id) ?? [];
+      // Names are unique per account, not across accounts: when an ARN in the same batch answers to
+      // this name too (another account's secret of the same name, or this one read both ways), the
+      // response cannot say which value is the name's. GetSecretValue by name reads this account's.
+      if (named.length > 1 || (named.length === 1 && claimedByArn.has(named[0]))) return fetchOne(route, id, undefined, deadline);
+      v = named[0];
+    }
     if (v !== undefined) return checkValue(id, v.SecretString, v.SecretBinary !== undefined);
     const err = errors.find((x) => x.SecretId === id || (x.SecretId !== undefined && isPartialArnOf(id, x.SecretId)));
     if (err !== undefined) return toSecretError(id, { name: err.ErrorCode }, route.region, deadline);
     return new SecretFetchError(id, 'MissingFromBatchResponse', 'the BatchGetSecretValue response had no entry for it');
-  });
+  }));
 }
 
 /** @internal A fetched value, or the error for a binary, empty or placeholder value. */

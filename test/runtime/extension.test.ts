@@ -201,6 +201,25 @@ describe('reads the extension cannot serve fall back to the SDK', () => {
     expect(sdkRequests()).toHaveLength(1);
   });
 
+  test('a hung extension falls back within the deadline even when the deadline is no longer than the per-request timeout', async () => {
+    configureSecrets({ timeoutMs: 1000 }); // requestTimeoutMs is 1000 too
+    ext.injectFault({ kind: 'hang' });
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+
+  test('an extension whose answer never ends (a byte at a time) is skipped by the next reads', async () => {
+    configureSecrets({ timeoutMs: 300 });
+    ext.injectFault({ kind: 'trickle-body' }); // each byte restarts the per-request idle timeout
+    fake.injectFault({ kind: 'hang' }); // and the SDK cannot serve this read either
+    await expect(getSecrets(seed())[0]).rejects.toMatchObject({ code: 'DeadlineExceeded' });
+    fake.clearFaults();
+    const b = seed();
+    expect(await getSecrets(b)[0]).toBe(`value-${b}`);
+    expect(ext.requests.map((r) => r.secretId)).not.toContain(b);
+  });
+
   test.each([
     ['a bad token (403)', { kind: 'plain-error', status: 403, message: 'Bad Token' }],
     ['a malformed 200 body', { kind: 'malformed-body' }],
@@ -254,6 +273,22 @@ describe('detection and opt-out', () => {
     const a = seed();
     await getSecrets(a)[0];
     expect(ext.requests).toHaveLength(0);
+  });
+
+  test('a clientConfig (region, endpoint, credentials) turns detection off: names read where it says', async () => {
+    configureSecrets({ clientConfig: { region: 'eu-west-1' } });
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(ext.requests).toHaveLength(0);
+    expect(sdkRequests().map((r) => r.region)).toEqual(['eu-west-1']);
+  });
+
+  test('useExtension: true uses the extension even with a clientConfig', async () => {
+    configureSecrets({ clientConfig: { maxAttempts: 2 }, useExtension: true });
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(ext.requests).toHaveLength(1);
+    expect(sdkRequests()).toHaveLength(0);
   });
 
   test('a useExtension that is not a boolean is refused', () => {

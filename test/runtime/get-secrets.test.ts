@@ -187,6 +187,23 @@ describe('values and shapes', () => {
 });
 
 describe('batching', () => {
+  // Names are unique per account only: a batch answering both a name and another account's ARN can
+  // hold two values of that name.
+  test('a name batched with another account\'s ARN of the same name gets this account\'s value', async () => {
+    const name = uniqueName('partner-token');
+    fake.putSecret(name, 'own-account-value');
+    const { arn } = fake.putSecret(name, 'other-account-value', { accountId: '222222222222' });
+    expect(await getSecrets(name, arn.slice(0, -7))).toEqual(['own-account-value', 'other-account-value']);
+  });
+
+  test('a name that only another account has, batched with that account\'s ARN, is not found', async () => {
+    const name = uniqueName('partner-token');
+    const { arn } = fake.putSecret(name, 'other-account-value', { accountId: '222222222222' });
+    const [own, other] = getSecrets(name, arn);
+    await expect(own).rejects.toBeInstanceOf(SecretNotFoundError);
+    expect(await other).toBe('other-account-value');
+  });
+
   test.each([
     [1, 0, 1],
     [2, 1, 0],

@@ -15,7 +15,8 @@
  * Its upstream requests are unsigned, so on the fake Secrets Manager they show with `region: undefined`,
  * which tells them from the SDK's (signed) requests. It does not cache (the real one does, per its TTL).
  *
- * Faults (injectFault): `hang`, `drop-connection`, `stall-body`, `malformed-body` (200, invalid JSON quoting the
+ * Faults (injectFault): `hang`, `drop-connection`, `stall-body`, `trickle-body` (headers, then a space every
+ * 50 ms until the client gives up: no idle timeout ever fires), `malformed-body` (200, invalid JSON quoting the
  * value), `internal-failure` (500 InternalFailure JSON), `upstream-timeout` (504 TimeoutError JSON), `busy`
  * (429 plain text), `not-ready`, `error-json` (an error answer with the given `status`, `errorType` and `message`),
  * `plain-error` (the given `status` with `message` as plain text).
@@ -23,7 +24,7 @@
 import { createServer, IncomingMessage, request, ServerResponse } from 'node:http';
 import { closeServer, listenOnLoopback } from './local-server';
 
-export type ExtensionFaultKind = 'hang' | 'drop-connection' | 'stall-body' | 'malformed-body' | 'internal-failure'
+export type ExtensionFaultKind = 'hang' | 'drop-connection' | 'stall-body' | 'trickle-body' | 'malformed-body' | 'internal-failure'
 | 'upstream-timeout' | 'busy' | 'not-ready' | 'error-json' | 'plain-error';
 
 export interface ExtensionFault {
@@ -121,6 +122,12 @@ export async function startFakeLambdaExtension(options: FakeLambdaExtensionOptio
     if (fault) fault.remaining--;
     switch (fault?.kind) {
       case 'hang': return;
+      case 'trickle-body': {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        const timer = setInterval(() => res.write(' '), 50);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
       case 'drop-connection': return req.socket.destroy();
       case 'not-ready': return text(res, 400, 'not ready to serve traffic, please wait');
       case 'busy': return text(res, 429, 'Connection limit exceeded');

@@ -78,6 +78,11 @@ export interface PutSecretOptions {
   readonly versionStage?: string;
   /** Reads of this secret fail with DecryptionFailure, as when the KMS key denies the caller. */
   readonly kmsUndecryptable?: boolean;
+  /**
+   * The account that owns the secret (default the fake's own). Another account's secret is found by
+   * its ARN only, as in AWS, where a name always means a secret of the caller's account.
+   */
+  readonly accountId?: string;
 }
 
 /** A request the fake received. */
@@ -178,11 +183,14 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
   };
 
   const putSecret = (name: string, value: string | Uint8Array, opts: PutSecretOptions = {}) => {
-    let secret = find(name);
+    const owner = opts.accountId ?? accountId;
+    // Another account's secrets are kept under a key no name can match.
+    const key = owner === accountId ? name : `arn:${owner}:${name}`;
+    let secret = secrets.get(key) ?? (owner === accountId ? find(name) : undefined);
     if (!secret) {
       const suffix = Array.from(randomBytes(6), (b) => SUFFIX_CHARS[b % SUFFIX_CHARS.length]).join('');
-      secret = { name, arn: `arn:aws:secretsmanager:${region}:${accountId}:secret:${name}-${suffix}`, versions: [], kmsUndecryptable: false };
-      secrets.set(name, secret);
+      secret = { name, arn: `arn:aws:secretsmanager:${region}:${owner}:secret:${name}-${suffix}`, versions: [], kmsUndecryptable: false };
+      secrets.set(key, secret);
     }
     if (opts.kmsUndecryptable !== undefined) secret.kmsUndecryptable = opts.kmsUndecryptable;
     const stage = opts.versionStage ?? 'AWSCURRENT';
