@@ -11,9 +11,9 @@ import { nodeBuiltin } from './load';
 /** Path of a JSON file mapping secret name -> string value (objects are stored as their JSON text). */
 export const ENV_LOCAL_FILE = 'CDK_APP_SECRETS_LOCAL_FILE';
 /**
- * Prefix of per-secret overrides: `CDK_APP_SECRETS_LOCAL_VALUE_<NAME>` where `<NAME>` is the secret
- * name upper-cased with every run of other characters as `_` (`stripe-api-key` -> `STRIPE_API_KEY`).
- * Overrides win over the file.
+ * Prefix of per-secret overrides: `CDK_APP_SECRETS_LOCAL_VALUE_<NAME>` where `<NAME>` is derived from
+ * the secret name as the `*_SECRET_NAME` key is, without that suffix (`stripe-api-key` and
+ * `stripeApiKey` -> `STRIPE_API_KEY`). Overrides win over the file; an empty one counts as unset.
  */
 export const ENV_LOCAL_VALUE_PREFIX = 'CDK_APP_SECRETS_LOCAL_VALUE_';
 
@@ -55,7 +55,7 @@ export function readLocal(secretId: string): string | SecretError {
       `Remove ${ENV_LOCAL_FILE} and ${ENV_LOCAL_VALUE_PREFIX}* from the function's environment.`);
   }
   const override = process.env[localValueKey(secretId)];
-  if (override !== undefined) return override;
+  if (override !== undefined && override !== '') return override;
   const file = process.env[ENV_LOCAL_FILE];
   if (file !== undefined && file !== '') {
     const values = loadFile(secretId, file);
@@ -85,7 +85,7 @@ function localState(): LocalState {
   if (process.env[ENV_LOCAL_FILE]) {
     reason = `${ENV_LOCAL_FILE} is set`;
   } else {
-    const key = Object.keys(process.env).find((k) => k.startsWith(ENV_LOCAL_VALUE_PREFIX));
+    const key = Object.keys(process.env).find((k) => k.startsWith(ENV_LOCAL_VALUE_PREFIX) && process.env[k] !== '');
     if (key !== undefined) reason = `${key} is set`;
   }
   const lambda = process.env.AWS_LAMBDA_FUNCTION_NAME;
@@ -106,9 +106,13 @@ function loadFile(secretId: string, file: string): Map<string, FileValue> | Secr
   }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    // Without the byte order mark some Windows editors and PowerShell write before the JSON.
+    parsed = JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
   } catch {
-    parsed = undefined;
+    // V8's message quotes the text, which holds values: only the kind of problem is told.
+    return new SecretLocalModeError(secretId, 'LocalFileInvalid',
+      `local mode file ${file} is not valid JSON (while reading secret ${secretId}). ` +
+      'Check its syntax (quotes, commas, braces); it must map secret names to string values or objects, e.g. {"my-secret": "value"}.');
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return new SecretLocalModeError(secretId, 'LocalFileInvalid',

@@ -171,13 +171,19 @@ export function checkOptions(options: SecretOptions): void {
   if (options.maxAgeSeconds !== undefined) checkNumber('getSecrets option maxAgeSeconds', options.maxAgeSeconds, false);
 }
 
+/**
+ * The longest timer Node can set (2^31 - 1 ms, about 24.8 days): a longer one fires after 1 ms, so a
+ * larger millisecond setting would time every read out at once.
+ */
+const MAX_TIMER_MS = 2_147_483_647;
+
 function checkSettings(s: SecretsSettings, where: string): void {
-  const numbers: Array<[keyof SecretsSettings, boolean]> = [
-    ['maxAgeSeconds', false], ['maxStaleSeconds', false], ['staleWaitMs', false], ['cacheMaxEntries', true],
-    ['timeoutMs', true], ['requestTimeoutMs', true], ['connectTimeoutMs', true],
+  const numbers: Array<[keyof SecretsSettings, boolean, number?]> = [
+    ['maxAgeSeconds', false], ['maxStaleSeconds', false], ['staleWaitMs', false, MAX_TIMER_MS], ['cacheMaxEntries', true],
+    ['timeoutMs', true, MAX_TIMER_MS], ['requestTimeoutMs', true, MAX_TIMER_MS], ['connectTimeoutMs', true, MAX_TIMER_MS],
   ];
-  for (const [key, positive] of numbers) {
-    if (s[key] !== undefined) checkNumber(`${where} setting ${key}`, s[key], positive);
+  for (const [key, positive, max] of numbers) {
+    if (s[key] !== undefined) checkNumber(`${where} setting ${key}`, s[key], positive, max);
   }
   if (s.cacheMaxEntries !== undefined && !Number.isInteger(s.cacheMaxEntries)) {
     throw new TypeError(`${where} setting cacheMaxEntries must be a whole number, got ${s.cacheMaxEntries}`);
@@ -190,15 +196,19 @@ function checkSettings(s: SecretsSettings, where: string): void {
   }
 }
 
-function checkNumber(what: string, value: unknown, positive: boolean): void {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-    throw new TypeError(`${what} must be a ${positive ? 'positive' : 'non-negative'} finite number, got ${String(value)}`);
+function checkNumber(what: string, value: unknown, positive: boolean, max = Infinity): void {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (positive && value === 0) || value > max) {
+    throw new TypeError(`${what} must be a ${positive ? 'positive' : 'non-negative'} finite number${atMost(max)}, got ${String(value)}`);
   }
 }
 
+function atMost(max: number): string {
+  return max === MAX_TIMER_MS ? ` of at most ${MAX_TIMER_MS} (Node's longest timer, about 24.8 days)` : '';
+}
+
 function resolve(): ResolvedSettings {
-  const pick = (key: keyof typeof DEFAULTS, env: string, positive: boolean): number =>
-    (configured[key] as number | undefined) ?? envNumber(env, positive) ?? DEFAULTS[key];
+  const pick = (key: keyof typeof DEFAULTS, env: string, positive: boolean, max?: number): number =>
+    (configured[key] as number | undefined) ?? envNumber(env, positive, max) ?? DEFAULTS[key];
   const cacheMaxEntries = pick('cacheMaxEntries', ENV_CACHE_MAX_ENTRIES, true);
   if (!Number.isInteger(cacheMaxEntries)) {
     throw new TypeError(`environment variable ${ENV_CACHE_MAX_ENTRIES} must be a whole number, got "${process.env[ENV_CACHE_MAX_ENTRIES]}"`);
@@ -207,23 +217,23 @@ function resolve(): ResolvedSettings {
     maxAgeMs: pick('maxAgeSeconds', ENV_MAX_AGE_SECONDS, false) * 1000,
     serveStale: configured.serveStale ?? envBoolean(ENV_SERVE_STALE) ?? false,
     maxStaleMs: pick('maxStaleSeconds', ENV_MAX_STALE_SECONDS, false) * 1000,
-    staleWaitMs: pick('staleWaitMs', ENV_STALE_WAIT_MS, false),
+    staleWaitMs: pick('staleWaitMs', ENV_STALE_WAIT_MS, false, MAX_TIMER_MS),
     cacheMaxEntries,
-    timeoutMs: pick('timeoutMs', ENV_TIMEOUT_MS, true),
-    requestTimeoutMs: pick('requestTimeoutMs', ENV_REQUEST_TIMEOUT_MS, true),
-    connectTimeoutMs: pick('connectTimeoutMs', ENV_CONNECT_TIMEOUT_MS, true),
+    timeoutMs: pick('timeoutMs', ENV_TIMEOUT_MS, true, MAX_TIMER_MS),
+    requestTimeoutMs: pick('requestTimeoutMs', ENV_REQUEST_TIMEOUT_MS, true, MAX_TIMER_MS),
+    connectTimeoutMs: pick('connectTimeoutMs', ENV_CONNECT_TIMEOUT_MS, true, MAX_TIMER_MS),
     clientConfig: configured.clientConfig,
     client: configured.client,
     useExtension: configured.useExtension ?? envBoolean(ENV_USE_EXTENSION),
   };
 }
 
-function envNumber(key: string, positive: boolean): number | undefined {
+function envNumber(key: string, positive: boolean, max = Infinity): number | undefined {
   const raw = process.env[key];
   if (raw === undefined || raw.trim() === '') return undefined;
   const value = Number(raw);
-  if (!Number.isFinite(value) || value < 0 || (positive && value === 0)) {
-    throw new TypeError(`environment variable ${key} must be a ${positive ? 'positive' : 'non-negative'} number, got "${raw}"`);
+  if (!Number.isFinite(value) || value < 0 || (positive && value === 0) || value > max) {
+    throw new TypeError(`environment variable ${key} must be a ${positive ? 'positive' : 'non-negative'} number${atMost(max)}, got "${raw}"`);
   }
   return value;
 }

@@ -158,11 +158,35 @@ describe('local mode', () => {
     await expect(getSecrets('db')[0]).rejects.toMatchObject({ code: 'LocalFileUnreadable' });
   });
 
-  test('a file that is not a JSON object is a LocalFileInvalid error that does not echo its content', async () => {
+  test('a file that is not valid JSON is a LocalFileInvalid error that says so and does not echo its content', async () => {
     process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile('{"db": "hunter2-zz",');
     const error = await getSecrets('db')[0].catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'LocalFileInvalid' });
+    expect(String(error)).toContain('is not valid JSON');
     expect(String(error)).not.toContain('hunter2-zz');
+  });
+
+  test('a file that is JSON but not an object is a LocalFileInvalid error that says what it must be', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile('["hunter2-zz"]');
+    const error = await getSecrets('db')[0].catch((e: unknown) => e);
+    expect(String(error)).toContain('is not a JSON object');
+    expect(String(error)).not.toContain('hunter2-zz');
+  });
+
+  test('a file starting with a byte order mark (as Windows editors write it) is read', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile('\uFEFF{"stripe-api-key": "sk_test_1"}');
+    expect(await getSecrets('stripe-api-key')).toEqual(['sk_test_1']);
+  });
+
+  test('an empty override neither serves an empty value nor turns local mode on', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile({ 'stripe-api-key': 'from-file' });
+    process.env.CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY = '';
+    expect(await getSecrets('stripe-api-key')).toEqual(['from-file']);
+    delete process.env.CDK_APP_SECRETS_LOCAL_FILE;
+    resetSecretsRuntime();
+    process.env.AWS_LAMBDA_FUNCTION_NAME = 'my-fn'; // inside Lambda an empty override must not refuse every read
+    const error = await getSecrets('stripe-api-key')[0].catch((e: unknown) => e);
+    expect(error).not.toMatchObject({ code: 'LocalModeInLambda' });
   });
 
   test('local values get the placeholder check too', async () => {

@@ -117,6 +117,21 @@ describe('options are validated like the environment variables', () => {
     expect(() => getSecrets('x')).toThrow(/CDK_APP_SECRETS_TIMEOUT_MS must be a positive number/);
   });
 
+  // Node fires a timer longer than 2^31 - 1 ms after 1 ms: such a deadline would time every read out at once.
+  test.each([
+    [{ timeoutMs: 3e9 }, /timeoutMs must be a positive finite number of at most 2147483647/],
+    [{ requestTimeoutMs: 3e9 }, /requestTimeoutMs must be a positive finite number of at most 2147483647/],
+    [{ connectTimeoutMs: 3e9 }, /connectTimeoutMs/],
+    [{ staleWaitMs: 3e9 }, /staleWaitMs must be a non-negative finite number of at most 2147483647/],
+  ])('configureSecrets(%p), past Node\'s longest timer, throws TypeError', (settings, message) => {
+    expect(() => configureSecrets(settings)).toThrow(message);
+  });
+
+  test('CDK_APP_SECRETS_TIMEOUT_MS past Node\'s longest timer is refused, not turned into a 1 ms deadline', () => {
+    process.env.CDK_APP_SECRETS_TIMEOUT_MS = '1e10';
+    expect(() => getSecrets('x')).toThrow(/CDK_APP_SECRETS_TIMEOUT_MS must be a positive number of at most 2147483647/);
+  });
+
   test('an array of ids (getSecrets([a, b])) throws the TypeError of other non-string ids', () => {
     const ids = ['a', 'b'];
     expect(() => getSecrets(ids as unknown as string)).toThrow(TypeError);
