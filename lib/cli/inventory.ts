@@ -14,6 +14,11 @@ export interface SecretEntry {
   readonly name: string;
   /** Physical name. */
   readonly secretName: string;
+  /**
+   * The complete ARN (random suffix included) a function names it by, if one does: the one id
+   * that reaches it, since its name without the suffix is not what the function reads.
+   */
+  readonly arn?: string;
   readonly envKey: string;
   /** Keys a JSON value must have; undefined for a plain string. */
   readonly jsonKeys?: readonly string[];
@@ -32,6 +37,8 @@ interface FunctionRead {
   readonly stack: AssemblyStack;
   readonly envKey: string;
   readonly secretName: string;
+  /** The variable's value when it is an ARN. */
+  readonly arn?: string;
   readonly account?: string;
   readonly region?: string;
   /** Whether it names a secret outside the app when no AppSecret matches: a `*_SECRET_NAME` key or an ARN. */
@@ -65,7 +72,9 @@ export function buildInventory(stacks: readonly AssemblyStack[], allStacks: read
   const isCreated = (read: FunctionRead) => created.some(({ stack, meta }) => names(read, meta.secretName) && sameLocation(read, stack));
   const importedReads = reads.filter((read) => read.importable && !isCreated(read) && stacks.includes(read.stack));
   for (const read of importedReads) {
-    const existing = entries.find((entry) => entry.imported && entry.stack === read.stack && entry.secretName === read.secretName);
+    const complete = completeArn(read);
+    const secretName = complete ? read.secretName.slice(0, -SUFFIX_LENGTH) : read.secretName;
+    const existing = entries.find((entry) => entry.imported && entry.stack === read.stack && entry.secretName === secretName);
     if (existing) {
       if (!existing.functions.includes(read.path)) existing.functions.splice(sortedIndex(existing.functions, read.path), 0, read.path);
       continue;
@@ -73,7 +82,8 @@ export function buildInventory(stacks: readonly AssemblyStack[], allStacks: read
     entries.push({
       stack: read.stack,
       name: logicalNameFromEnvKey(read.envKey),
-      secretName: read.secretName,
+      secretName,
+      ...(complete ? { arn: read.arn } : {}),
       envKey: read.envKey,
       imported: true,
       account: read.account ?? read.stack.account,
@@ -120,6 +130,7 @@ function functionReads(stack: AssemblyStack): FunctionRead[] {
           stack,
           envKey,
           secretName: arn?.name ?? value,
+          arn: arn ? value : undefined,
           account: arn?.account,
           region: arn?.region,
           // Any variable may carry an AppSecret's name (a custom envKey); unmatched ones count only if they look like secrets.
@@ -186,9 +197,21 @@ function parseSecretArn(value: string): { region: string; account: string; name:
   return match ? { region: match[1], account: match[2], name: match[3] } : undefined;
 }
 
+/** `-` and the six random characters Secrets Manager appends to a name in a complete ARN. */
+const RANDOM_SUFFIX = /-[A-Za-z0-9]{6}$/;
+const SUFFIX_LENGTH = 7;
+
 /** Whether a read names the secret `secretName` (a full ARN ends with `-` and six random characters). */
 function names(read: FunctionRead, secretName: string): boolean {
-  return read.secretName === secretName || (read.fromArn && read.secretName.replace(/-[A-Za-z0-9]{6}$/, '') === secretName);
+  return read.secretName === secretName || (read.fromArn && read.secretName.replace(RANDOM_SUFFIX, '') === secretName);
+}
+
+/**
+ * Whether a read is by complete ARN: one whose name ends like the random suffix. Secrets Manager
+ * itself takes such an ARN as complete (its docs warn against names ending so), so the CLI does too.
+ */
+function completeArn(read: FunctionRead): boolean {
+  return read.arn !== undefined && RANDOM_SUFFIX.test(read.secretName);
 }
 
 /** Whether a function's read names a secret in `stack`'s account and region (unknown parts match). */
