@@ -6,6 +6,8 @@ import * as fs from 'node:fs';
 import { CliError } from './errors';
 import { SecretEntry } from './inventory';
 import { promptHidden } from './prompt';
+import { isPlaceholder } from './status';
+import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
 import { locateJsonError } from '../runtime/json';
 
 /** The value for `set`: --from-file, else piped stdin, else a prompt on the terminal. */
@@ -23,9 +25,14 @@ export async function readValue(entry: SecretEntry, fromFile: string | undefined
   return promptHidden(`Value for ${entry.name}${shape} in ${entry.secretName} (input hidden): `);
 }
 
-/** Errors that make a value unacceptable for this secret (empty; JSON shape); [] when fine. */
+/** Errors that make a value unacceptable for this secret (empty; the placeholder; JSON shape); [] when fine. */
 export function valueProblems(entry: SecretEntry, value: string): string[] {
   if (value.trim() === '') return ['the value is empty'];
+  // Writing the placeholder back (copied from the console, say) would leave the secret unset while
+  // looking written: the runtime and `check` still take it for "no value yet".
+  if (isPlaceholder(value)) {
+    return [`the value is AppSecret's generated placeholder (a JSON object with the key ${PLACEHOLDER_MARKER_KEY}), not a real value; give the secret's real value`];
+  }
   if (!entry.jsonKeys) return [];
   const expected = `a JSON object with the keys ${entry.jsonKeys.join(', ')}`;
   let parsed: unknown;
