@@ -78,11 +78,42 @@ function parseJsonFile(file: string, text: string): LoadEntry[] {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new CliError(`${file} must be a JSON object mapping logical names to values`);
   }
+  // JSON.parse keeps the last of two equal keys; a file that gives one twice is a mistake to point out.
+  const keys = topLevelKeys(text);
+  const repeated = keys.find((key, i) => keys.indexOf(key) !== i);
+  if (repeated !== undefined) {
+    throw new CliError(`${file}: the key "${repeated}" is given more than once; keep one of them (nothing was written)`);
+  }
   return Object.entries(parsed as Record<string, unknown>).map(([key, value]) => {
     if (typeof value === 'string') return { key, value, where: `key "${key}"` };
     if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { key, value: JSON.stringify(value), where: `key "${key}"` };
     throw new CliError(`${file}: the value of "${key}" must be a string or a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`})`);
   });
+}
+
+/**
+ * The keys of a JSON object's text, in order, repeats included (JSON.parse drops them). The text
+ * is valid JSON: only strings and nesting need tracking, and a string directly inside the outer
+ * object that a `:` follows is a key.
+ */
+function topLevelKeys(text: string): string[] {
+  const keys: string[] = [];
+  let depth = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '{' || c === '[') {
+      depth++;
+    } else if (c === '}' || c === ']') {
+      depth--;
+    } else if (c === '"') {
+      const start = i;
+      for (i++; text[i] !== '"'; i++) if (text[i] === '\\') i++;
+      let next = i + 1;
+      while (' \t\n\r'.includes(text[next])) next++;
+      if (depth === 1 && text[next] === ':') keys.push(JSON.parse(text.slice(start, i + 1)) as string);
+    }
+  }
+  return keys;
 }
 
 /** `name=value` lines; `#` comments, `export ` prefixes, '...' literal and "..." escaped values. */

@@ -33,6 +33,16 @@ function writeFile(name: string, text: string): string {
   return file;
 }
 
+/** The current value of a secret in the endpoint, read the way the SDK would. */
+async function currentValue(name: string): Promise<string | undefined> {
+  const response = await fetch(fx.endpoint.endpoint, {
+    method: 'POST',
+    headers: { 'x-amz-target': 'secretsmanager.GetSecretValue', 'content-type': 'application/x-amz-json-1.1' },
+    body: JSON.stringify({ SecretId: name }),
+  });
+  return ((await response.json()) as { SecretString?: string }).SecretString;
+}
+
 function puts(): number {
   return fx.endpoint.calls.PutSecretValue;
 }
@@ -60,6 +70,19 @@ describe('the generated placeholder is not a value', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('invalid     webhook-signing-key (key "webhook-signing-key"): the value is AppSecret\'s generated placeholder');
     expect(result.stderr).toContain('1 invalid value; nothing was written');
+    expect(puts()).toBe(0);
+  });
+});
+
+describe('files as editors save them', () => {
+  test('a JSON file that gives a key twice fails naming the key, and nothing is written', async () => {
+    const first = fx.remember('x', 'sk_dup_first_7a1e');
+    const second = fx.remember('x', 'sk_dup_second_7a2f');
+    const file = writeFile('duplicate.json', `{"stripe-api-key": "${first}", "webhook-signing-key": "${fx.remember('x', 'whsec_dup_7a30')}", "stripe-api-key": "${second}"}`);
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${file}: the key "stripe-api-key" is given more than once`);
+    expect(result.stderr).toContain('nothing was written');
     expect(puts()).toBe(0);
   });
 });
