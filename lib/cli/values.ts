@@ -142,9 +142,13 @@ function dotEnvValue(file: string, where: string, rest: string): string {
   return rest.replace(/\s+#.*$/, '').trim();
 }
 
+/**
+ * A file's text without a leading byte-order mark, which some editors (Notepad, PowerShell) save
+ * at the start of UTF-8 files: it is not part of a value, and JSON.parse refuses it.
+ */
 function readFile(file: string): string {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
   } catch (e) {
     throw new CliError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }

@@ -85,6 +85,21 @@ describe('files as editors save them', () => {
     expect(result.stderr).toContain('nothing was written');
     expect(puts()).toBe(0);
   });
+
+  test('a JSON file saved with a byte-order mark (as Windows editors do) loads', async () => {
+    const value = fx.remember('Shop-dev/dev/stripe-api-key', 'sk_bom_file_5d3c');
+    const result = await fx.cli(['load', writeFile('bom.json', `\uFEFF{"stripe-api-key": "${value}"}\n`), '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^set\s+stripe-api-key\s+Shop-dev\/dev\/stripe-api-key, version /m);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
+  });
+
+  test('set --from-file leaves out a byte-order mark: it is not part of the value', async () => {
+    const value = fx.remember('Shop-dev/dev/stripe-api-key', 'sk_bom_set_5d3d');
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--from-file', writeFile('bom.txt', `\uFEFF${value}\n`)]);
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
+  });
 });
 
 test('no output of any run above contains a secret value', () => {
