@@ -54,7 +54,8 @@ NAME is the logical name (e.g. stripe-api-key) or the physical name.
 
 The value is read from --from-file, else from stdin when it is piped
 (printf %s "$VALUE" | cdk-app-secrets set ...), else from a prompt that does not echo. It is never
-taken from the command line, where it would stay in your shell history. One trailing newline is
+taken from the command line, where it would stay in your shell history. Reading stdin ends when it
+is closed; in CI (CI set), an open stdin that gives nothing for 10 seconds fails. One trailing newline is
 dropped; empty values are refused. A secret declared with a JSON shape (a generateSecretString
 template or secretObjectValue) takes a JSON object with every declared key.
 

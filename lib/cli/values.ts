@@ -10,11 +10,28 @@ import { isPlaceholder } from './status';
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
 import { locateJsonError } from '../runtime/json';
 
-/** The value for `set`: --from-file, else piped stdin, else a prompt on the terminal. */
-export async function readValue(entry: SecretEntry, fromFile: string | undefined): Promise<string> {
+/**
+ * How long `set` waits in CI for stdin to give data or close: long enough for a producer such as
+ * `aws ssm get-parameter ... |` to answer, short enough that a step whose stdin is an open pipe
+ * nobody writes to fails with a message instead of hanging until the job's timeout.
+ */
+export const CI_STDIN_IDLE_SECONDS = 10;
+
+/**
+ * The value for `set`: --from-file, else piped stdin, else a prompt on the terminal. `notify`
+ * writes a line for people (stderr).
+ */
+export async function readValue(entry: SecretEntry, fromFile: string | undefined, notify: (text: string) => void): Promise<string> {
   if (fromFile !== undefined) return dropTrailingNewline(readFile(fromFile));
   if (!process.stdin.isTTY) {
-    const piped = await readStdin();
+    // Said first, so that someone looking at a command that waits sees what it waits for.
+    notify(`reading the value for ${entry.name} (${entry.secretName}) from stdin, which is not a terminal; it ends when stdin is closed\n`);
+    const ci = inCi();
+    const { text: piped, timedOut } = await readStdin(ci ? CI_STDIN_IDLE_SECONDS * 1000 : undefined);
+    if (timedOut) {
+      throw new CliError(`no value for ${entry.name}: stdin is an open pipe that ${piped === '' ? 'gave no data' : 'was not closed'} within ${CI_STDIN_IDLE_SECONDS} seconds, ` +
+        'and CI is set, so set does not wait longer. Pass --from-file PATH, or pipe the value and close stdin (printf %s "$VALUE" | cdk-app-secrets set ...); nothing was written.');
+    }
     if (piped === '') {
       throw new CliError(`no value for ${entry.name}: stdin is not a terminal (so there is no prompt) and nothing was piped into it. ` +
         'Pass --from-file PATH, pipe the value (printf %s "$VALUE" | cdk-app-secrets set ...), or run it in a terminal.');
@@ -154,10 +171,53 @@ function readFile(file: string): string {
   }
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/** Whether this runs in CI (the variable CI services set): then nobody can type at a waiting command. */
+function inCi(): boolean {
+  const ci = process.env.CI;
+  return ci !== undefined && ci !== '' && ci.toLowerCase() !== 'false';
+}
+
+/**
+ * Everything piped into stdin, until it is closed; with `idleMs`, gives up (timedOut) once that
+ * long passes without data or the end, and lets go of stdin so the process can exit.
+ */
+function readStdin(idleMs: number | undefined): Promise<{ text: string; timedOut: boolean }> {
+  const stdin = process.stdin;
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const settle = () => {
+      clearTimeout(timer);
+      stdin.removeListener('data', onData);
+      stdin.removeListener('end', onEnd);
+      stdin.removeListener('error', onError);
+    };
+    const wait = () => {
+      if (idleMs === undefined) return;
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        settle();
+        stdin.destroy();
+        resolve({ text: Buffer.concat(chunks).toString('utf8'), timedOut: true });
+      }, idleMs);
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      wait();
+    };
+    const onEnd = () => {
+      settle();
+      resolve({ text: Buffer.concat(chunks).toString('utf8'), timedOut: false });
+    };
+    const onError = (e: Error) => {
+      settle();
+      reject(e);
+    };
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.on('error', onError);
+    wait();
+  });
 }
 
 /** One trailing line break is what `echo` and editors add, not part of the value. */

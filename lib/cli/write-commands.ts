@@ -54,7 +54,7 @@ function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined
 
 async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<number> {
   loadSdk(); // Before asking for a value that could not be written.
-  const value = await readValue(entry, args.fromFile);
+  const value = await readValue(entry, args.fromFile, (text) => io.err(text));
   const problems = valueProblems(entry, value);
   if (problems.length > 0) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${problems.join('; ')}`);
   const versionId = await putValue(entry, value);

@@ -2,11 +2,13 @@
  * Values `set` and `load` refuse, and files `load` reads as their editors save them; run as the
  * real executable against the example app, every output stream scanned for the values.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { allValues, CliFixture, expectNoValueIn, startCliFixture } from './fixture';
 import { PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT } from '../../lib/env-contract';
+import { cliCommand, CliResult } from '../support/run-cli';
 
 let fx: CliFixture;
 let tmp: string;
@@ -100,6 +102,73 @@ describe('files as editors save them', () => {
     expect(result.code).toBe(0);
     expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
   });
+});
+
+/**
+ * `set` with stdin a pipe that stays open until the test closes it (or kills the process): as in a
+ * CI step whose stdin is inherited from a runner that never closes it.
+ */
+function setWithOpenStdin(extraEnv: Record<string, string | undefined>) {
+  const { command, args } = cliCommand();
+  const merged = { ...process.env, ...fx.env(extraEnv) };
+  const env = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as Record<string, string>;
+  const child = spawn(command, [...args, 'set', 'stripe-api-key', '--stack', 'Shop-dev', '--app', fx.outdir], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  let closed = false;
+  const waiters: Array<() => void> = [];
+  // Not a timing assert: only so that a CLI that hangs fails the test instead of outliving it.
+  const guard = setTimeout(() => child.kill(), 45_000);
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    waiters.forEach((check) => check());
+  });
+  const result = new Promise<CliResult>((resolve) => child.on('close', (code) => {
+    clearTimeout(guard);
+    closed = true;
+    waiters.forEach((check) => check());
+    const done = { code, stdout, stderr };
+    fx.outputs.push(done);
+    resolve(done);
+  }));
+  const stderrShows = (text: string) => new Promise<void>((resolve, reject) => {
+    const check = () => {
+      if (stderr.includes(text)) resolve();
+      else if (closed) reject(new Error(`exited without showing "${text}" on stderr: ${stderr}`));
+    };
+    waiters.push(check);
+    check();
+  });
+  return { child, result, stderrShows };
+}
+
+describe('set with stdin an open pipe', () => {
+  test('says on stderr that it reads the value from stdin, and takes it once stdin closes', async () => {
+    const run = setWithOpenStdin({ CI: undefined });
+    try {
+      await run.stderrShows('reading the value for stripe-api-key (Shop-dev/dev/stripe-api-key) from stdin');
+      run.child.stdin.end(fx.remember('Shop-dev/dev/stripe-api-key', 'sk_late_pipe_3b9a'));
+      const result = await run.result;
+      expect(result.code).toBe(0);
+      expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe('sk_late_pipe_3b9a');
+    } finally {
+      run.child.kill();
+    }
+  }, 60_000);
+
+  test('in CI, fails saying what to pass instead when no value arrives, and writes nothing', async () => {
+    const run = setWithOpenStdin({ CI: 'true' });
+    try {
+      const result = await run.result;
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('no value for stripe-api-key: stdin is an open pipe that gave no data within');
+      expect(result.stderr).toContain('Pass --from-file PATH, or pipe the value and close stdin');
+      expect(puts()).toBe(0);
+    } finally {
+      run.child.kill();
+    }
+  }, 60_000);
 });
 
 test('no output of any run above contains a secret value', () => {
