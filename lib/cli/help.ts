@@ -14,7 +14,7 @@ See and set the secrets a CDK app declares with AppSecret (and the ones its func
 from the synthesized cloud assembly (run \`npx cdk synth\` first).
 
 Commands:
-  list    every secret of the selected stacks with its status (set, placeholder, missing, denied, error)
+  list    every secret of the selected stacks with its status (set, placeholder, unset, missing, denied, error)
   check   like list, but exits with 1 when any selected secret is not set
   set     set one secret's value (from a file, stdin, or a prompt that does not echo)
   load    set many secrets from a JSON or .env file
@@ -29,7 +29,8 @@ Exit codes: 0 success, 1 failure (including unset secrets for check), 2 usage er
 Lists every secret the selected stacks create with AppSecret or read in their functions (imported
 ones too): stack, logical name, physical name, status and the functions that read it.
 
-Status: set (with when it last changed), placeholder (still the generated value), missing (not
+Status: set (with when it last changed), placeholder (still the generated value), unset (exists
+without a value yet), missing (not
 deployed, deleted or scheduled for deletion, or in another region), denied (no permission to check),
 error (with the AWS error code). Values are never printed.
 

@@ -25,7 +25,7 @@ export function processIo(): Io {
   };
 }
 
-const COLORS: Record<Status, number> = { set: 32, placeholder: 33, missing: 31, denied: 31, error: 31 };
+const COLORS: Record<Status, number> = { set: 32, placeholder: 33, unset: 33, missing: 31, denied: 31, error: 31 };
 
 export function paint(io: Io, status: Status, text: string): string {
   return io.color ? `\u001b[${COLORS[status]}m${text}\u001b[39m` : text;

@@ -44,6 +44,8 @@ function fixFor(entry: SecretEntry, status: SecretStatus): string {
   switch (status.status) {
     case 'placeholder':
       return `still the generated placeholder. Set it: ${setCommand(entry)} (or aws secretsmanager put-secret-value --secret-id ${entry.secretName} --secret-string ...)`;
+    case 'unset':
+      return `${status.detail}. Set it: ${setCommand(entry)}`;
     case 'missing':
       return `${status.detail}. ${entry.imported
         ? `Create it (aws secretsmanager create-secret --name ${entry.secretName}), then ${setCommand(entry)}`

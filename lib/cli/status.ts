@@ -8,7 +8,8 @@ import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
 import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, secretIdOf, whereOf } from './aws';
 import { SecretEntry } from './inventory';
 
-export type Status = 'set' | 'placeholder' | 'missing' | 'denied' | 'error';
+/** `unset`: the secret exists but has no current value (created without one, e.g. `create-secret --name`). */
+export type Status = 'set' | 'placeholder' | 'unset' | 'missing' | 'denied' | 'error';
 
 export interface SecretStatus {
   readonly status: Status;
@@ -51,7 +52,8 @@ export async function checkSecret(entry: SecretEntry): Promise<SecretStatus> {
 async function statusFromError(entry: SecretEntry, secretId: string, e: unknown): Promise<SecretStatus> {
   const code = errorCode(e);
   if (code === 'ResourceNotFoundException') {
-    return { status: 'missing', detail: `not found in ${whereOf(entry)}${entry.imported ? ' (created outside this app)' : ': not deployed, or deleted'}`, errorCode: code };
+    const missing: SecretStatus = { status: 'missing', detail: `not found in ${whereOf(entry)}${entry.imported ? ' (created outside this app)' : ': not deployed, or deleted'}`, errorCode: code };
+    return describeWhenNotFound(entry, secretId, missing);
   }
   if (isScheduledForDeletion(e)) {
     return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}`, errorCode: code };
@@ -62,6 +64,26 @@ async function statusFromError(entry: SecretEntry, secretId: string, e: unknown)
   if (code === 'AccessDeniedException') return describeWhenDenied(entry, secretId);
   const attempts = attemptsOf(e);
   return { status: 'error', detail: `${code}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}`, errorCode: code };
+}
+
+/**
+ * GetSecretValue found no value: AWS says so in the same words (ResourceNotFoundException) for a
+ * secret that exists without a current value (created without one) as for no secret at all, and
+ * only DescribeSecret tells them apart. The first can be written; when it cannot be told, missing.
+ */
+async function describeWhenNotFound(entry: SecretEntry, secretId: string, missing: SecretStatus): Promise<SecretStatus> {
+  const sdk = loadSdk();
+  try {
+    const described = await clientFor(entry.region).send(new sdk.DescribeSecretCommand({ SecretId: secretId }));
+    if (described.DeletedDate) {
+      return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}` };
+    }
+    return { status: 'unset', detail: 'exists, but has no value yet' };
+  } catch (e) {
+    const fatal = fatalAwsError(e, entry);
+    if (fatal) throw fatal;
+    return missing;
+  }
 }
 
 /** GetSecretValue was denied: DescribeSecret still tells a missing or deleted secret from one that exists. */

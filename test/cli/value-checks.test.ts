@@ -171,6 +171,36 @@ describe('set with stdin an open pipe', () => {
   }, 60_000);
 });
 
+describe('a secret created without a value (aws secretsmanager create-secret --name ...)', () => {
+  // AWS answers GetSecretValue of such a secret with ResourceNotFoundException, as for no secret at all.
+  const noValueYet = () => fx.endpoint.injectFault({
+    kind: 'not-found',
+    operation: 'GetSecretValue',
+    secretId: 'legacy/dev/partner-token',
+    message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT",
+  });
+
+  test('check says it exists but has no value yet, and how to set it', async () => {
+    noValueYet();
+    const result = await fx.cli(['check', '--json', '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    const row = JSON.parse(result.stdout).find((r: any) => r.name === 'partner-token');
+    expect(row).toMatchObject({ status: 'unset', detail: 'exists, but has no value yet' });
+    const text = await fx.cli(['check', '--stack', 'Shop-dev']);
+    expect(text.stdout).toContain('partner-token (legacy/dev/partner-token): exists, but has no value yet. Set it: npx cdk-app-secrets set partner-token --stack Shop-dev');
+  });
+
+  test('load writes its value', async () => {
+    noValueYet();
+    const value = fx.remember('legacy/dev/partner-token', 'ptok_first_value_8c2d');
+    const result = await fx.cli(['load', writeFile('partner.json', JSON.stringify({ 'partner-token': value })), '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^set\s+partner-token\s+legacy\/dev\/partner-token, version /m);
+    fx.endpoint.clearFaults();
+    expect(await currentValue('legacy/dev/partner-token')).toBe(value);
+  });
+});
+
 test('no output of any run above contains a secret value', () => {
   expect(fx.outputs.length).toBeGreaterThan(1);
   expectNoValueIn(fx.outputs, allValues(fx));
