@@ -62,6 +62,28 @@ export function secretIdOf(entry: SecretEntry): string {
   return entry.secretName;
 }
 
+/** The errorCode of a status whose secret answered from another account or region than the stack's. */
+export const LOCATION_MISMATCH = 'AccountMismatch';
+
+/**
+ * Why the secret that answered (its ARN, from the response) is not the entry's, or undefined when
+ * it is. A name means a secret of the credentials' account (secretIdOf uses one when an ARN would
+ * be misread), so credentials for another account than the stack's reach a same-named secret there.
+ */
+export function locationMismatch(entry: SecretEntry, arn: string | undefined): string | undefined {
+  const match = /^arn:[^:]+:secretsmanager:([^:]+):([^:]+):secret:/.exec(arn ?? '');
+  if (!match) return undefined;
+  const [, region, account] = match;
+  if (entry.account && account !== entry.account) {
+    return `your credentials reach it in account ${account}, not the stack's account ${entry.account}: ` +
+      `use credentials for account ${entry.account} (e.g. AWS_PROFILE)`;
+  }
+  if (entry.region && region !== entry.region) {
+    return `it answered from region ${region}, not the stack's region ${entry.region}: check AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_REGION`;
+  }
+  return undefined;
+}
+
 /** Where a secret is looked up, for messages: `us-east-1` or `the default region`. */
 export function whereOf(entry: SecretEntry): string {
   const region = entry.region ?? (process.env.AWS_REGION || process.env.AWS_DEFAULT_REGION);

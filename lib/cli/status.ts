@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, secretIdOf, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, whereOf } from './aws';
 import { SecretEntry } from './inventory';
 
 /** `unset`: the secret exists but has no current value (created without one, e.g. `create-secret --name`). */
@@ -35,6 +35,9 @@ export async function checkSecret(entry: SecretEntry): Promise<SecretStatus> {
   const secretId = secretIdOf(entry);
   try {
     const output = await client.send(new sdk.GetSecretValueCommand({ SecretId: secretId }));
+    // Another account's secret of the same name says nothing about this one.
+    const mismatch = locationMismatch(entry, output.ARN);
+    if (mismatch) return { status: 'error', detail: mismatch, errorCode: LOCATION_MISMATCH };
     const lastChanged = output.CreatedDate;
     const when = lastChanged ? `last changed ${formatDate(lastChanged)}` : 'value present';
     if (output.SecretString !== undefined && isPlaceholder(output.SecretString)) {
@@ -75,6 +78,8 @@ async function describeWhenNotFound(entry: SecretEntry, secretId: string, missin
   const sdk = loadSdk();
   try {
     const described = await clientFor(entry.region).send(new sdk.DescribeSecretCommand({ SecretId: secretId }));
+    const mismatch = locationMismatch(entry, described.ARN);
+    if (mismatch) return { status: 'error', detail: mismatch, errorCode: LOCATION_MISMATCH };
     if (described.DeletedDate) {
       return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}` };
     }
@@ -91,6 +96,8 @@ async function describeWhenDenied(entry: SecretEntry, secretId: string): Promise
   const sdk = loadSdk();
   try {
     const described = await clientFor(entry.region).send(new sdk.DescribeSecretCommand({ SecretId: secretId }));
+    const mismatch = locationMismatch(entry, described.ARN);
+    if (mismatch) return { status: 'error', detail: mismatch, errorCode: LOCATION_MISMATCH };
     if (described.DeletedDate) {
       return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}` };
     }

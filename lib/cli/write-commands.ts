@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { ParsedArgs } from './args';
 import { readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, secretIdOf, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
@@ -54,6 +54,7 @@ function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined
 
 async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<number> {
   loadSdk(); // Before asking for a value that could not be written.
+  await refuseOtherAccount(entry);
   const value = await readValue(entry, args.fromFile, (text) => io.err(text));
   const problems = valueProblems(entry, value);
   if (problems.length > 0) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${problems.join('; ')}`);
@@ -89,10 +90,17 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const targets = planned.map(({ item, entry }) => ({ item, entry: entry! }));
   const statuses: SecretStatus[] = [];
   for (const { entry } of targets) statuses.push(await checkSecret(entry));
-  const unwritable = targets.filter((_, i) => statuses[i].status === 'missing');
-  if (unwritable.length > 0) {
-    for (const { entry } of unwritable) io.out(`missing     ${entry.name} (${entry.secretName}): ${statuses[targets.findIndex((t) => t.entry === entry)].detail}\n`);
-    throw new CliError(`${unwritable.length} secret${unwritable.length > 1 ? 's do' : ' does'} not exist in AWS (deploy the stack first: npx cdk deploy ${stack}); nothing was written`);
+  const missing = targets.filter((_, i) => statuses[i].status === 'missing');
+  const elsewhere = targets.filter((_, i) => statuses[i].errorCode === LOCATION_MISMATCH);
+  if (missing.length > 0 || elsewhere.length > 0) {
+    const detail = (entry: SecretEntry) => statuses[targets.findIndex((t) => t.entry === entry)].detail;
+    for (const { entry } of missing) io.out(`missing     ${entry.name} (${entry.secretName}): ${detail(entry)}\n`);
+    for (const { entry } of elsewhere) io.out(`elsewhere   ${entry.name} (${entry.secretName}): ${detail(entry)}\n`);
+    const reasons = [
+      missing.length > 0 ? `${missing.length} secret${missing.length > 1 ? 's do' : ' does'} not exist in AWS (deploy the stack first: npx cdk deploy ${stack})` : '',
+      elsewhere.length > 0 ? `${elsewhere.length} secret${elsewhere.length > 1 ? 's' : ''} answered from another account or region than the stack's` : '',
+    ].filter(Boolean).join('; ');
+    throw new CliError(`${reasons}; nothing was written`);
   }
 
   let failures = 0;
@@ -119,6 +127,26 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   }
   if (args.dryRun) io.err('dry run: nothing was written\n');
   return failures === 0 ? 0 : EXIT_FAILURE;
+}
+
+/**
+ * Refuses to write a secret looked up by name (see secretIdOf) in a stack with a known account when
+ * the same-named secret that answers is in another account: the credentials are for the wrong one.
+ * Other failures are left to PutSecretValue, which reports them with what to do.
+ */
+async function refuseOtherAccount(entry: SecretEntry): Promise<void> {
+  const secretId = secretIdOf(entry);
+  if (!entry.account || secretId.startsWith('arn:')) return;
+  let arn: string | undefined;
+  try {
+    arn = (await clientFor(entry.region).send(new (loadSdk().DescribeSecretCommand)({ SecretId: secretId }))).ARN;
+  } catch (e) {
+    const fatal = fatalAwsError(e, entry);
+    if (fatal) throw fatal;
+    return;
+  }
+  const mismatch = locationMismatch(entry, arn);
+  if (mismatch) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${mismatch}; nothing was written`);
 }
 
 /** PutSecretValue; resolves with the new version id, or rejects with a CliError that says what to do. */

@@ -1,6 +1,7 @@
 /*
  * Which secret the CLI reaches: a function that names a secret by its full ARN (random suffix
- * included) is checked by that ARN, as the function reads it.
+ * included) is checked by that ARN, as the function reads it; a stack in another account than the
+ * credentials' is never served by a same-named secret of the credentials' account.
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -8,12 +9,16 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { expectNoValueIn } from './fixture';
+import { AppSecret } from '../../lib';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { CliResult, runCli } from '../support/run-cli';
 
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 const PARTNER_VALUE = 'ptok_full_arn_value_01';
+/** The account of the Prod stack; the credentials (the fake's caller) are in ACCOUNT. */
+const PROD_ACCOUNT = '999999999999';
+const DEV_VALUE = 'dev_real_value_of_prod_name_02';
 
 let outdir: string;
 let endpoint: FakeSecretsManager;
@@ -32,6 +37,11 @@ beforeAll(async () => {
   const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
   const reader = new Stack(app, 'Reader', { env: { account: ACCOUNT, region: REGION } });
   inlineFunction(reader, 'Fn').addEnvironment('PARTNER_TOKEN_SECRET_NAME', partnerArn);
+  // A name ending like a random suffix (`-client`) is looked up by name, which means the credentials' account.
+  const prod = new Stack(app, 'Prod', { env: { account: PROD_ACCOUNT, region: REGION } });
+  new AppSecret(prod, 'OAuth', { name: 'oauth-client', secretName: 'Prod/prod/oauth-client', nameOutput: false });
+  endpoint.putSecret('Prod/prod/oauth-client', JSON.stringify({ cdkAppSecretsPlaceholder: 'not set yet' }), { accountId: PROD_ACCOUNT });
+  endpoint.putSecret('Prod/prod/oauth-client', DEV_VALUE);
   app.synth();
 }, 120_000);
 
@@ -71,7 +81,39 @@ describe('a secret a function names by its full ARN', () => {
   });
 });
 
+describe('a stack in another account than the credentials\'', () => {
+  test('check reports the account mismatch instead of the status of the credentials\' same-named secret', async () => {
+    const result = await cli(['check', '--json', '--stack', 'Prod']);
+    expect(result.code).toBe(1);
+    const [row] = JSON.parse(result.stdout);
+    expect(row).toMatchObject({ name: 'oauth-client', status: 'error', errorCode: 'AccountMismatch' });
+    expect(row.detail).toContain(`account ${ACCOUNT}`);
+    expect(row.detail).toContain(`not the stack's account ${PROD_ACCOUNT}`);
+    const text = await cli(['check', '--stack', 'Prod']);
+    expect(text.stdout).toContain(`use credentials for account ${PROD_ACCOUNT}`);
+    expect(text.stdout).not.toContain('run check again');
+  });
+
+  test('set refuses to write the credentials\' same-named secret, before asking for a value', async () => {
+    const result = await cli(['set', 'oauth-client', '--stack', 'Prod'], 'prod_value_never_written_03');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`not set: oauth-client (Prod/prod/oauth-client): your credentials reach it in account ${ACCOUNT}, not the stack's account ${PROD_ACCOUNT}`);
+    expect(result.stderr).not.toContain('reading the value');
+    expect(endpoint.calls.PutSecretValue).toBe(0);
+  });
+
+  test('load refuses it too, and writes nothing', async () => {
+    const file = path.join(outdir, 'prod.json');
+    fs.writeFileSync(file, JSON.stringify({ 'oauth-client': 'prod_value_never_loaded_04' }));
+    const result = await cli(['load', file, '--stack', 'Prod']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`not the stack's account ${PROD_ACCOUNT}`);
+    expect(result.stderr).toContain('nothing was written');
+    expect(endpoint.calls.PutSecretValue).toBe(0);
+  });
+});
+
 test('no output of any run above contains a secret value', () => {
   expect(outputs.length).toBeGreaterThan(0);
-  expectNoValueIn(outputs, [PARTNER_VALUE, 'ptok_written_by_arn_02']);
+  expectNoValueIn(outputs, [PARTNER_VALUE, 'ptok_written_by_arn_02', DEV_VALUE, 'prod_value_never_written_03', 'prod_value_never_loaded_04']);
 });
