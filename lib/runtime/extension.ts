@@ -111,14 +111,11 @@ async function readOne(target: ExtensionTarget, id: string, version: VersionSele
   } catch {
     answer = FALLBACK;
   }
-  if (answer === FALLBACK && deadline.signal.aborted) {
-    // No answer within the whole deadline (hung, or trickling bytes): not there for the next reads either.
-    markDown();
-    return new SecretTimeoutError(id, deadline.timeoutMs);
-  }
   if (answer === FALLBACK) {
-    // Refused, reset, or no answer in time: the extension is not (yet) there.
+    // Refused, reset, or no answer in time (even within the whole deadline, as when bytes trickle in):
+    // the extension is not (yet) there, for this read or the next ones.
     markDown();
+    if (deadline.signal.aborted) return new SecretTimeoutError(id, deadline.timeoutMs);
     fellBack++;
     return FALLBACK;
   }

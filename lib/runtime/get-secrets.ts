@@ -164,8 +164,7 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
     const id = checkId(args[0], 0);
     const key = cacheKey(id, version);
     const entry = cache.get(key);
-    // In-flight first fetches (fetchedAt = Infinity) always hit: concurrent reads share one request.
-    if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
+    if (isHit(entry, now, maxAgeMs, force)) {
       entry.usedAt = now;
       return (entry.list ?? singleList(entry)) as unknown as SecretPromises<string[]>;
     }
@@ -184,7 +183,7 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
     const id = args[i] as string;
     const key = cacheKey(id, version);
     const entry = cache.get(key);
-    if (entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity)) {
+    if (isHit(entry, now, maxAgeMs, force)) {
       entry.usedAt = now;
       if (i === 0) first = entry;
       items.push(entry.promise);
@@ -199,6 +198,14 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
   if (misses !== undefined && misses.length > 0) startFetch(misses, ctx!);
   if (values !== undefined && first !== undefined) return sharedList(first, items, values) as unknown as SecretPromises<string[]>;
   return makeList(settledAll(Promise.all(items)), items, false) as unknown as SecretPromises<string[]>;
+}
+
+/**
+ * Whether `entry` answers this read: a value younger than `maxAgeMs` that is not being forced, or a
+ * first fetch in flight (fetchedAt = Infinity), which always hits so concurrent reads share one request.
+ */
+function isHit(entry: CacheEntry | undefined, now: number, maxAgeMs: number, force: boolean): entry is CacheEntry {
+  return entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity);
 }
 
 /**
