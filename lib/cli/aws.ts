@@ -50,9 +50,10 @@ export function destroyClients(): void {
 
 /**
  * The SecretId to call with: the complete ARN a function names the secret by, when it does (the
- * name alone would not reach it: in AWS a name means the caller's account). In a stack with a known account and region, the ARN without its
- * random suffix, so the call reaches that account (or fails there) instead of whatever account the
- * credentials are in; otherwise the name. A name that itself ends like a suffix keeps the name.
+ * name alone would not reach it: in AWS a name means the caller's account). In a stack with a known
+ * account and region, the ARN without its random suffix, so the call reaches that account (or fails
+ * there) instead of whatever account the credentials are in; otherwise the name. A name that itself
+ * ends like a suffix keeps the name.
  */
 export function secretIdOf(entry: SecretEntry): string {
   if (entry.arn) return entry.arn;

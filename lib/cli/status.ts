@@ -4,6 +4,7 @@
  * fingerprint are taken from it, and the value goes no further.
  */
 import { createHash } from 'node:crypto';
+import type { DescribeSecretCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
 import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, whereOf } from './aws';
 import { SecretEntry } from './inventory';
@@ -58,9 +59,7 @@ async function statusFromError(entry: SecretEntry, secretId: string, e: unknown)
     const missing: SecretStatus = { status: 'missing', detail: `not found in ${whereOf(entry)}${entry.imported ? ' (created outside this app)' : ': not deployed, or deleted'}`, errorCode: code };
     return describeWhenNotFound(entry, secretId, missing);
   }
-  if (isScheduledForDeletion(e)) {
-    return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}`, errorCode: code };
-  }
+  if (isScheduledForDeletion(e)) return { ...scheduledForDeletion(entry), errorCode: code };
   if (KMS_ERRORS.has(code)) {
     return { status: 'denied', detail: `cannot decrypt it (${code}): needs kms:Decrypt on the secret's KMS key, via secretsmanager`, errorCode: code };
   }
@@ -75,15 +74,9 @@ async function statusFromError(entry: SecretEntry, secretId: string, e: unknown)
  * only DescribeSecret tells them apart. The first can be written; when it cannot be told, missing.
  */
 async function describeWhenNotFound(entry: SecretEntry, secretId: string, missing: SecretStatus): Promise<SecretStatus> {
-  const sdk = loadSdk();
   try {
-    const described = await clientFor(entry.region).send(new sdk.DescribeSecretCommand({ SecretId: secretId }));
-    const mismatch = locationMismatch(entry, described.ARN);
-    if (mismatch) return { status: 'error', detail: mismatch, errorCode: LOCATION_MISMATCH };
-    if (described.DeletedDate) {
-      return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}` };
-    }
-    return { status: 'unset', detail: 'exists, but has no value yet' };
+    const { settled } = await describe(entry, secretId);
+    return settled ?? { status: 'unset', detail: 'exists, but has no value yet' };
   } catch (e) {
     const fatal = fatalAwsError(e, entry);
     if (fatal) throw fatal;
@@ -93,14 +86,9 @@ async function describeWhenNotFound(entry: SecretEntry, secretId: string, missin
 
 /** GetSecretValue was denied: DescribeSecret still tells a missing or deleted secret from one that exists. */
 async function describeWhenDenied(entry: SecretEntry, secretId: string): Promise<SecretStatus> {
-  const sdk = loadSdk();
   try {
-    const described = await clientFor(entry.region).send(new sdk.DescribeSecretCommand({ SecretId: secretId }));
-    const mismatch = locationMismatch(entry, described.ARN);
-    if (mismatch) return { status: 'error', detail: mismatch, errorCode: LOCATION_MISMATCH };
-    if (described.DeletedDate) {
-      return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}` };
-    }
+    const { settled, described } = await describe(entry, secretId);
+    if (settled) return settled;
     const changed = described.LastChangedDate ? `, last changed ${formatDate(described.LastChangedDate)}` : '';
     return {
       status: 'denied',
@@ -114,6 +102,22 @@ async function describeWhenDenied(entry: SecretEntry, secretId: string): Promise
     if (errorCode(e) === 'ResourceNotFoundException') return { status: 'missing', detail: `not found in ${whereOf(entry)}`, errorCode: 'ResourceNotFoundException' };
     return { status: 'denied', detail: `needs secretsmanager:GetSecretValue (or at least DescribeSecret) on ${secretId}`, errorCode: 'AccessDeniedException' };
   }
+}
+
+/**
+ * DescribeSecret, after GetSecretValue could not tell: with the status its answer settles on its own
+ * whichever way that failed (another account's secret, or one scheduled for deletion).
+ */
+async function describe(entry: SecretEntry, secretId: string): Promise<{ settled?: SecretStatus; described: DescribeSecretCommandOutput }> {
+  const described = await clientFor(entry.region).send(new (loadSdk().DescribeSecretCommand)({ SecretId: secretId }));
+  const mismatch = locationMismatch(entry, described.ARN);
+  if (mismatch) return { settled: { status: 'error', detail: mismatch, errorCode: LOCATION_MISMATCH }, described };
+  if (described.DeletedDate) return { settled: scheduledForDeletion(entry), described };
+  return { described };
+}
+
+function scheduledForDeletion(entry: SecretEntry): SecretStatus {
+  return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}` };
 }
 
 /** Whether a value is AppSecret's generated placeholder: a JSON object with the marker key. */

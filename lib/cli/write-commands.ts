@@ -90,12 +90,12 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const targets = planned.map(({ item, entry }) => ({ item, entry: entry! }));
   const statuses: SecretStatus[] = [];
   for (const { entry } of targets) statuses.push(await checkSecret(entry));
-  const missing = targets.filter((_, i) => statuses[i].status === 'missing');
-  const elsewhere = targets.filter((_, i) => statuses[i].errorCode === LOCATION_MISMATCH);
+  const checked = targets.map(({ entry }, i) => ({ entry, status: statuses[i] }));
+  const missing = checked.filter(({ status }) => status.status === 'missing');
+  const elsewhere = checked.filter(({ status }) => status.errorCode === LOCATION_MISMATCH);
   if (missing.length > 0 || elsewhere.length > 0) {
-    const detail = (entry: SecretEntry) => statuses[targets.findIndex((t) => t.entry === entry)].detail;
-    for (const { entry } of missing) io.out(`missing     ${entry.name} (${entry.secretName}): ${detail(entry)}\n`);
-    for (const { entry } of elsewhere) io.out(`elsewhere   ${entry.name} (${entry.secretName}): ${detail(entry)}\n`);
+    for (const { entry, status } of missing) io.out(`missing     ${entry.name} (${entry.secretName}): ${status.detail}\n`);
+    for (const { entry, status } of elsewhere) io.out(`elsewhere   ${entry.name} (${entry.secretName}): ${status.detail}\n`);
     const reasons = [
       missing.length > 0 ? `${missing.length} secret${missing.length > 1 ? 's do' : ' does'} not exist in AWS (deploy the stack first: npx cdk deploy ${stack})` : '',
       elsewhere.length > 0 ? `${elsewhere.length} secret${elsewhere.length > 1 ? 's' : ''} answered from another account or region than the stack's` : '',
