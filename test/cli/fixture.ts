@@ -132,3 +132,27 @@ export function expectNoValueIn(outputs: readonly CliResult[], values: readonly 
     }
   }
 }
+
+/**
+ * The fixture and a scratch folder for a test file that writes values: started before its tests and
+ * closed after them; before each test the secrets are deployed afresh, faults cleared and calls reset.
+ * `onStart` receives both, so that the file keeps them in its own variables.
+ */
+export function useWritingCliFixture(tmpPrefix: string, onStart: (fixture: CliFixture, tmp: string) => void): void {
+  let fx: CliFixture | undefined;
+  let tmp: string | undefined;
+  beforeAll(async () => {
+    fx = await startCliFixture();
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+    onStart(fx, tmp);
+  }, 120_000);
+  afterAll(async () => {
+    await fx?.close();
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+  });
+  beforeEach(() => {
+    fx!.endpoint.clearFaults();
+    fx!.deploy();
+    fx!.endpoint.resetCalls();
+  });
+}

@@ -3,28 +3,16 @@
  * JSON shapes, dry runs; every output stream is scanned for the values written.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { allValues, CliFixture, expectNoValueIn, startCliFixture } from './fixture';
+import { allValues, CliFixture, expectNoValueIn, useWritingCliFixture } from './fixture';
 import { runCliInPty } from '../support/run-cli';
 
 let fx: CliFixture;
 let tmp: string;
 
-beforeAll(async () => {
-  fx = await startCliFixture();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-values-'));
-}, 120_000);
-
-afterAll(async () => {
-  await fx?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  fx.endpoint.clearFaults();
-  fx.deploy();
-  fx.endpoint.resetCalls();
+useWritingCliFixture('cdk-app-secrets-cli-values-', (fixture, dir) => {
+  fx = fixture;
+  tmp = dir;
 });
 
 /** The current value of a secret in the endpoint, read the way the SDK would. */

@@ -4,29 +4,17 @@
  */
 import { spawn } from 'child_process';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { allValues, CliFixture, expectNoValueIn, startCliFixture } from './fixture';
+import { allValues, CliFixture, expectNoValueIn, useWritingCliFixture } from './fixture';
 import { PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT } from '../../lib/env-contract';
 import { cliCommand, CliResult } from '../support/run-cli';
 
 let fx: CliFixture;
 let tmp: string;
 
-beforeAll(async () => {
-  fx = await startCliFixture();
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-checks-'));
-}, 120_000);
-
-afterAll(async () => {
-  await fx?.close();
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
-
-beforeEach(() => {
-  fx.endpoint.clearFaults();
-  fx.deploy();
-  fx.endpoint.resetCalls();
+useWritingCliFixture('cdk-app-secrets-cli-checks-', (fixture, dir) => {
+  fx = fixture;
+  tmp = dir;
 });
 
 function writeFile(name: string, text: string): string {
