@@ -161,6 +161,9 @@ project.addBins({ 'cdk-app-secrets': 'build/cli/main.js' });
 // The example app and the benchmarks are type-checked and linted with the tests (paths relative to test/).
 project.tsconfigDev.addInclude('../example/**/*.ts');
 project.tsconfigDev.addInclude('../bench/**/*.ts');
+project.tsconfigDev.addInclude('../bench/**/*.mts'); // middy's handler: middy ships ES modules only
+// ts-jest checks only the files a test loads, and the bench runs transpile-only: type-check them all first.
+project.testTask.prependExec('tsc --noEmit --project test/tsconfig.json');
 for (const dir of ['example', 'bench']) {
   project.eslint?.addLintPattern(dir);
   project.eslint?.allowDevDeps(`${dir}/**`);
