@@ -7,12 +7,18 @@
  *
  * Against endpoints of their own with 0 ms latency: one request's latency would add the same to every
  * peer, and hide the libraries' own costs.
+ *
+ * Times on a shared machine move by a few percent from run to run, more than the gap between peers
+ * that load the same SDK. So each peer's cold start is also counted once in CPU instructions under
+ * callgrind (valgrind), which gives the same count on every run whatever else the machine is doing.
  */
 import { execFile } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
 import { handlerBundle } from './bundle';
 import { Endpoints, startEndpoints } from './fakes';
 import { Peer, PEERS, PeerId } from './peers';
-import { median } from './util';
+import { median, WORK } from './util';
 
 export const COLD_START_ROUNDS = 9;
 
@@ -27,6 +33,8 @@ export interface ColdStart {
   readonly firstValueMs: number;
   readonly sumMs: number;
   readonly samples: Sample[];
+  /** CPU instructions of import + first value (one run under callgrind); undefined without valgrind. */
+  readonly instructions?: number;
 }
 
 const SCRIPT = `
@@ -53,6 +61,50 @@ function once(endpoints: Endpoints, p: Peer): Promise<Sample> {
 }
 
 /**
+ * Under callgrind the process runs ~50x slower: timeouts that only the runtime reads are raised so
+ * that the slow-down does not trip them; fixed seeds keep V8's hashing and GC the same run to run.
+ */
+const SLOW_TIMEOUTS = { CDK_APP_SECRETS_TIMEOUT_MS: '300000', CDK_APP_SECRETS_REQUEST_TIMEOUT_MS: '300000', CDK_APP_SECRETS_CONNECT_TIMEOUT_MS: '300000' };
+
+/** Instructions of one process under callgrind running `file`'s handler; undefined without valgrind. */
+function callgrind(file: string, env: NodeJS.ProcessEnv, what: string): Promise<number | undefined> {
+  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--hash-seed=1', '--random-seed=1', '-e', SCRIPT, file];
+  return new Promise((resolve, reject) => {
+    execFile('valgrind', args, { env: { ...env, ...SLOW_TIMEOUTS }, timeout: 600_000, maxBuffer: 1e8 }, (error, _stdout, stderr) => {
+      if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') return resolve(undefined);
+      if (error) return reject(new Error(`callgrind run of ${what} failed: ${stderr.slice(-500) || error.message}`));
+      const collected = /Collected : (\d+)/.exec(stderr);
+      if (!collected) return reject(new Error(`callgrind run of ${what} printed no instruction count`));
+      resolve(Number(collected[1]));
+    });
+  });
+}
+
+/**
+ * Each peer's import + first value in CPU instructions: its process's count minus that of a process
+ * whose handler does nothing (Node's own start and exit, ~60% of the whole, the same for every peer),
+ * so that the ratios compare what the times compare.
+ */
+async function countInstructions(endpoints: Endpoints, log: (line: string) => void): Promise<Map<PeerId, number> | undefined> {
+  const empty = path.join(WORK, 'handlers', 'empty.js');
+  fs.writeFileSync(empty, 'exports.handler = async () => 1;\n');
+  const baseline = await callgrind(empty, endpoints.env(false), 'an empty handler');
+  if (baseline === undefined) {
+    log('  valgrind not found: cold starts are not counted in CPU instructions');
+    return undefined;
+  }
+  const counts = new Map<PeerId, number>();
+  for (const p of PEERS) {
+    endpoints.secretsManager.resetCalls();
+    endpoints.extension.resetRequests();
+    const total = (await callgrind(handlerBundle(p.handler), endpoints.env(p.extension), p.name))!;
+    checkTransport(endpoints, p);
+    counts.set(p.id, total - baseline);
+  }
+  return counts;
+}
+
+/**
  * A sample counts only if the value came the way the row says: through the extension (whose upstream
  * requests are unsigned) without one signed SDK request, or, without it, over the SDK.
  */
@@ -66,6 +118,7 @@ function checkTransport(endpoints: Endpoints, p: Peer): void {
 export async function runColdStarts(log: (line: string) => void): Promise<Record<PeerId, ColdStart>> {
   const endpoints = await startEndpoints(0);
   const samples = new Map<PeerId, Sample[]>(PEERS.map((p) => [p.id, []]));
+  let counted: Map<PeerId, number> | undefined;
   try {
     // Interleaved so disk cache and CPU frequency affect every peer alike; the first round only warms
     // the OS file cache and is dropped.
@@ -75,6 +128,7 @@ export async function runColdStarts(log: (line: string) => void): Promise<Record
         if (r > 0) samples.get(p.id)!.push(sample);
       }
     }
+    counted = await countInstructions(endpoints, log);
   } finally {
     await endpoints.close();
   }
@@ -86,8 +140,10 @@ export async function runColdStarts(log: (line: string) => void): Promise<Record
       firstValueMs: median(s.map((x) => x.firstValueMs)),
       sumMs: median(s.map((x) => x.importMs + x.firstValueMs)),
       samples: s,
+      instructions: counted?.get(p.id),
     };
-    log(`  cold start ${p.name}: import ${results[p.id].importMs.toFixed(1)} ms + first value ${results[p.id].firstValueMs.toFixed(1)} ms`);
+    const count = counted === undefined ? '' : `, ${(counted.get(p.id)! / 1e6).toFixed(1)}M instructions`;
+    log(`  cold start ${p.name}: import ${results[p.id].importMs.toFixed(1)} ms + first value ${results[p.id].firstValueMs.toFixed(1)} ms${count}`);
   }
   return results;
 }

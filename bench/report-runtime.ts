@@ -30,9 +30,17 @@ function coldStartTables(m: Measurements, out: string[]): void {
   if (cs) {
     out.push(`\n### Cold start of a one-secret handler, each peer at its best configuration (fresh \`node\` process, median of ${COLD_START_ROUNDS}, 0 ms endpoint latency)\n`);
     const pt = cs.powertools.sumMs;
-    out.push(table(['Peer', 'Configuration', 'import ms', 'first value ms', 'import + first value ms (median of the sums)', 'vs Powertools'],
-      PEERS.map((p) => [p.name, p.setup, n1(cs[p.id].importMs), n1(cs[p.id].firstValueMs), `**${n1(cs[p.id].sumMs)}**`,
-        p.id === 'powertools' ? 'baseline' : `${(cs[p.id].sumMs / pt).toFixed(2)}x`])));
+    const ptCount = cs.powertools.instructions;
+    const count = (x: number | undefined): string => x === undefined ? '–' : `${(x / 1e6).toFixed(1)}M`;
+    const countRatio = (x: number | undefined): string => x === undefined || ptCount === undefined ? '–' : `${(x / ptCount).toFixed(3)}x`;
+    out.push(table(['Peer', 'Configuration', 'import ms', 'first value ms', 'import + first value ms (median of the sums)', 'vs Powertools',
+      'import + first value in CPU instructions (callgrind, one run)', 'vs Powertools'],
+    PEERS.map((p) => [p.name, p.setup, n1(cs[p.id].importMs), n1(cs[p.id].firstValueMs), `**${n1(cs[p.id].sumMs)}**`,
+      p.id === 'powertools' ? 'baseline' : `${(cs[p.id].sumMs / pt).toFixed(2)}x`,
+      count(cs[p.id].instructions), p.id === 'powertools' ? 'baseline' : countRatio(cs[p.id].instructions)])));
+    out.push(`\nTimes move by a few percent from run to run on a shared machine; a process's instruction count under callgrind is the same on
+every run, so it decides gaps that times cannot. Counted: the process minus one whose handler does nothing (Node's start and exit), as
+the times count import + first value. "–": valgrind was not installed.`);
   }
   const b = m.bundles;
   if (b) {
