@@ -55,14 +55,21 @@ export function grantMerged(grantee: iam.IGrantable, options: MergedGrantOptions
 
 class MergingPrincipal implements iam.IPrincipal {
   public readonly grantPrincipal: iam.IPrincipal = this;
-  public readonly assumeRoleAction: string;
-  public readonly policyFragment: iam.PrincipalPolicyFragment;
-  public readonly principalAccount?: string;
 
-  constructor(private readonly target: iam.IPrincipal, private readonly mergeKey: string, private readonly resourceSizes: number[]) {
-    this.assumeRoleAction = target.assumeRoleAction;
-    this.policyFragment = target.policyFragment;
-    this.principalAccount = target.principalAccount;
+  constructor(private readonly target: iam.IPrincipal, private readonly mergeKey: string, private readonly resourceSizes: number[]) {}
+
+  // Read through, not copied: an imported function without a role (Function.fromFunctionArn) has a
+  // principal whose policyFragment throws, though adding to its policy only warns.
+  public get assumeRoleAction(): string {
+    return this.target.assumeRoleAction;
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.target.policyFragment;
+  }
+
+  public get principalAccount(): string | undefined {
+    return this.target.principalAccount;
   }
 
   public addToPolicy(statement: iam.PolicyStatement): boolean {

@@ -45,6 +45,17 @@ describe('grantees that are Lambda functions but not lambda.Function', () => {
       "grantRead gave 'Shop/Imported' read access, but it is a Lambda function defined outside this app.*no environment variable was written.*Fix: set K_SECRET_NAME=Shop/prod/k in that function's environment",
     ));
   });
+  test('a function imported by ARN without a role gets a warning for each, instead of a crash', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const imported = lambda.Function.fromFunctionArn(stack, 'Imported', 'arn:aws:lambda:eu-west-1:111111111111:function:legacy');
+    const grant = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(imported);
+    expect(grant.success).toBe(true);
+    app.synth();
+    Annotations.fromStack(stack).hasWarning('/Shop/Key', Match.stringLikeRegexp("grantRead gave 'Shop/Imported' read access.*Fix: set K_SECRET_NAME=Shop/prod/k"));
+    // CDK's own warning on the imported function says which statements to add to its role.
+    Annotations.fromStack(stack).hasWarning('/Shop/Imported', Match.stringLikeRegexp('secretsmanager:GetSecretValue'));
+  });
 });
 
 describe('overwrites', () => {
