@@ -67,8 +67,10 @@ function functionBehind(secret: WiredSecret, grantee: iam.IGrantable): lambda.Fu
     const inner: unknown = (grantee as unknown as { lambdaFunction?: unknown }).lambdaFunction;
     if (inner instanceof lambda.Function) return inner;
   }
-  // Versions and aliases (fn.currentVersion, lambda.Alias) run the function they qualify.
-  if (grantee instanceof lambda.QualifiedFunctionBase) return functionBehind(secret, grantee.lambda);
+  // Versions and aliases (fn.currentVersion, lambda.Alias, and fn.latestVersion, which is no
+  // QualifiedFunctionBase) run the function they qualify.
+  const qualified: unknown = (grantee as { lambda?: unknown }).lambda;
+  if (qualified !== grantee && qualified instanceof lambda.FunctionBase) return functionBehind(secret, qualified);
   if (grantee instanceof lambda.FunctionBase) {
     Annotations.of(secret).addWarningV2('cdk-app-secrets:function-not-wired',
       `grantRead gave '${grantee.node.path}' read access, but it is a Lambda function defined outside this app (or of a kind AppSecret cannot change), ` +

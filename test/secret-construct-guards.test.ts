@@ -26,6 +26,8 @@ describe('grantees that are Lambda functions but not lambda.Function', () => {
   test.each([
     ['fn.currentVersion', (fn: lambda.Function) => fn.currentVersion],
     ['a lambda.Alias', (fn: lambda.Function) => new lambda.Alias(fn, 'Live', { aliasName: 'live', version: fn.currentVersion })],
+    ['fn.latestVersion', (fn: lambda.Function) => fn.latestVersion],
+    ['a lambda.Version', (fn: lambda.Function) => new lambda.Version(fn, 'V1', { lambda: fn })],
   ])('%s gets the variable on the function it runs', (_, qualify) => {
     const stack = newStack();
     const fn = newFunction(stack);
