@@ -41,6 +41,8 @@ interface ReadLocation {
   readonly replica?: secretsmanager.ReplicaRegion;
   /** Whether the reader needs the ARN (another region or account), not just the name. */
   readonly byArn: boolean;
+  /** The stack of the reader (the function, or the grantee when it is a construct). */
+  readonly readerStack?: Stack;
 }
 
 /**
@@ -118,7 +120,7 @@ function readLocation(secret: WiredSecret, grantee: iam.IGrantable, fn: lambda.F
     throw invalidProp(secret, 'grantRead', `was called for account ${principalAccount}, but stack '${stack.node.path}' has no region, and a reader in another account needs the secret's ARN`,
       `give stack '${stack.node.path}' an env with account and region`);
   }
-  return { crossAccount, replica, byArn: fn !== undefined && knownEnvironment && readerElsewhere };
+  return { crossAccount, replica, byArn: fn !== undefined && knownEnvironment && readerElsewhere, readerStack };
 }
 
 /** The name, or for a reader in another region or account the (partial) ARN it must read. */
@@ -168,11 +170,23 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
     grant = grant.combine(grantMerged(grantee, {
       mergeKey: `kms-decrypt:${viaService}`,
       actions: ['kms:Decrypt'],
-      resourceArns: [key.keyArn],
+      resourceArns: [decryptableKeyArn(stack, key, readRegion, location.readerStack)],
       conditions: { StringEquals: { 'kms:ViaService': viaService } },
     }));
   }
   return grant;
+}
+
+/**
+ * The key's ARN, or, where the reader's stack cannot reference it (a key created in a stack of
+ * another region or environment, whose ARN CDK will not pass across), every key of the account in
+ * that region. `kms:ViaService` still limits it to decrypting through Secrets Manager, for secrets
+ * the reader may GetSecretValue.
+ */
+function decryptableKeyArn(stack: Stack, key: kms.IKey, region: string, readerStack: Stack | undefined): string {
+  if (!Token.isUnresolved(key.keyArn) || !readerStack || Stack.of(key).environment === readerStack.environment) return key.keyArn;
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(region)) return stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' });
+  return `arn:${partitionOf(region)}:kms:${region}:${stack.account}:key/*`;
 }
 
 /**

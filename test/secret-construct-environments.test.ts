@@ -50,6 +50,22 @@ describe('a function in another region', () => {
     });
   });
 
+  test('may decrypt a secret under a customer-managed key of the secret\'s stack, which it cannot reference across regions', () => {
+    const app = new App();
+    const secrets = newStack(app, 'Secrets', { account: ACCOUNT, region: 'eu-west-1' });
+    const api = newStack(app, 'Api', { account: ACCOUNT, region: 'us-east-1' });
+    const secret = new AppSecret(secrets, 'Key', { name: 'stripe-api-key', environment: 'prod', encryptionKey: new kms.Key(secrets, 'Cmk') });
+    secret.grantRead(newFunction(api));
+    app.synth();
+    expect(functionEnvironment(api).STRIPE_API_KEY_SECRET_NAME).toBe(`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:Secrets/prod/stripe-api-key`);
+    expect(policyStatements(api)).toContainEqual({
+      Action: 'kms:Decrypt',
+      Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+      Effect: 'Allow',
+      Resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/*`,
+    });
+  });
+
   test('in the secret\'s own environment still gets the plain name', () => {
     const app = new App();
     const secrets = newStack(app, 'Secrets', { account: ACCOUNT, region: 'eu-west-1' });
