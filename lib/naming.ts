@@ -78,11 +78,14 @@ export function claimSecretName(where: Where, scope: IConstruct, secretName: str
 export function addNameOutput(secret: Construct, name: string, secretName: string): void {
   checkOutputCountAtSynth(Stack.of(secret), (output) => nameOutputs.has(output));
   const secretId = Token.isUnresolved(secretName) ? "<this output's value>" : secretName;
-  const output = new CfnOutput(secret, 'SecretName', {
-    value: secretName,
-    description: `Physical name of secret '${name}'. Set its value with: npx cdk-app-secrets set ${name} --stack ${topLevelStack(secret).node.path} (or aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string <value>)`,
-  });
+  const set = `Physical name of secret '${name}'. Set its value with: npx cdk-app-secrets set ${name} --stack ${topLevelStack(secret).node.path}`;
+  const withAwsCli = `${set} (or aws secretsmanager put-secret-value --secret-id ${secretId} --secret-string <value>)`;
+  // The AWS CLI alternative repeats the physical name; with the longest names it passes the limit.
+  const description = [withAwsCli, set, `Physical name of secret '${name}'.`].find((d) => Buffer.byteLength(d) <= MAX_OUTPUT_DESCRIPTION_BYTES);
+  const output = new CfnOutput(secret, 'SecretName', { value: secretName, description });
   nameOutputs.add(output);
 }
 
 const nameOutputs = new WeakSet<IConstruct>();
+/** CloudFormation refuses a template with a longer output description. */
+const MAX_OUTPUT_DESCRIPTION_BYTES = 1024;

@@ -224,6 +224,14 @@ describe('value', () => {
     }]);
   });
 
+  test('keeps the name output\'s description within CloudFormation\'s 1,024 bytes for the longest names', () => {
+    const stack = new Stack(new App(), 'Shop', { stackName: 'S'.repeat(128) });
+    new AppSecret(stack, 'Key', { name: 'n'.repeat(256), environment: 'e'.repeat(64) });
+    const [output] = Object.values(Template.fromStack(stack).findOutputs('*'));
+    expect(Buffer.byteLength(output.Description)).toBeLessThanOrEqual(1024);
+    expect(output.Description).toContain(`npx cdk-app-secrets set ${'n'.repeat(256)} --stack Shop`);
+  });
+
   test('fails synth when the name outputs would pass CloudFormation\'s 200 outputs per stack', () => {
     const app = new App();
     const stack = newStack(app);
