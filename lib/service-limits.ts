@@ -81,9 +81,14 @@ function rolePolicyErrors(role: iam.IRole): string[] {
   const errors: string[] = [];
   const inlineSize = inline.reduce((sum, p) => sum + p.size, 0);
   const longest = Math.max(0, ...[...inline, ...managed].map((p) => p.longestResource));
-  const sizeFix = 'group related values into one JSON secret (secretObjectValue) read with getSecretJson, give the functions their own roles instead of one shared role, or ' +
-    `set the context "@aws-cdk/aws-iam.arnSizeEstimate": ${Math.max(150, longest)} in cdk.json so that CDK splits the policy by the ARNs' real length ` +
-    '(in an environment-agnostic stack; a stack with an account and region gets literal ARNs, sized exactly)';
+  const regroup = 'group related values into one JSON secret (secretObjectValue) read with getSecretJson, give the functions their own roles instead of one shared role';
+  // The context only changes how CDK splits the policy of a role created in the app, and only
+  // when the ARNs are longer than its estimate.
+  const sizeFix = !(role.node.defaultChild instanceof iam.CfnRole)
+    ? `${regroup}, or give them a role created in this app: CDK does not move the statements of an imported role into managed policies`
+    : longest <= arnSizeEstimate(role) ? regroup
+      : `${regroup}, or set the context "@aws-cdk/aws-iam.arnSizeEstimate": ${longest} in cdk.json so that CDK splits the policy by the ARNs' real length ` +
+        '(in an environment-agnostic stack; a stack with an account and region gets literal ARNs, sized exactly)';
   if (inlineSize > IAM_INLINE_LIMIT) {
     errors.push(`AppSecret: role '${role.node.path}' has ${inlineSize} characters of inline policy as deployed ` +
       `(${inline.map((p) => `'${p.path}' ${p.size}`).join(', ')}), over IAM's limit of ${IAM_INLINE_LIMIT} per role. Fix: ${sizeFix}.`);
@@ -101,6 +106,12 @@ function rolePolicyErrors(role: iam.IRole): string[] {
       'or give the functions their own roles), or raise the "Managed policies per role" quota (up to 20) before deploying.');
   }
   return errors;
+}
+
+/** The length CDK assumes for a tokenized ARN when it splits a role's policy. */
+function arnSizeEstimate(role: iam.IRole): number {
+  const fromContext: unknown = role.node.tryGetContext('@aws-cdk/aws-iam.arnSizeEstimate');
+  return typeof fromContext === 'number' ? fromContext : UNKNOWN_REFERENCE_LENGTH;
 }
 
 function policiesOf(role: iam.IRole): { inline: DeployedPolicy[]; managed: DeployedPolicy[]; managedArnCount: number } {

@@ -81,4 +81,22 @@ describe('the policies of one role as deployed', () => {
     app.synth();
     expectWithinIamLimits(stack, 150);
   });
+
+  test('fail synth for an imported role with a fix that works: CDK never splits its policy, so no ARN size estimate helps', () => {
+    const app = new App();
+    const stack = newStack(app, STACK, ENV);
+    const role = iam.Role.fromRoleArn(stack, 'LegacyRole', `arn:aws:iam::${ENV.account}:role/legacy-functions`);
+    for (let i = 0; i < 100; i++) {
+      new AppSecret(stack, `S${i}`, { name: secretName(i, 130), environment: 'production', nameOutput: false }).grantRead(role);
+    }
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/AppSecret: role 'CheckoutServiceProductionStack\/LegacyRole' has \d+ characters of inline policy as deployed .*over IAM's limit of 10240 per role\. Fix: /);
+    expect(message).toContain('CDK does not move the statements of an imported role into managed policies');
+    expect(message).not.toContain('arnSizeEstimate');
+  });
 });
