@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, CfnResource, Fn, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CfnResource, Fn, Stack, Stage, Token, TokenComparison } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -57,7 +57,7 @@ export function grantReadAndWire(secret: WiredSecret, grantee: iam.IGrantable, v
     ? options.cdkGrantRead(grantee, versionStages)
     : grantSameAccount(secret, grantee, versionStages, location, options.cdkGrantRead);
   if (fn) wireInto(secret, fn, envValue(secret, location));
-  dependOnSecret(fn ?? grantee, options.resource);
+  dependOnSecret(secret, fn ?? grantee, options.resource);
   return grant;
 }
 
@@ -261,8 +261,19 @@ function overwrittenKeys(fn: lambda.Function, keys: Map<string, WiredKey>): stri
  * The environment variable is a literal, so CDK sees no reference from the reader's stack to the
  * secret's: without this, the reader's stack could deploy before the secret exists.
  */
-function dependOnSecret(reader: iam.IGrantable | lambda.Function, resource: CfnResource | undefined): void {
+function dependOnSecret(secret: WiredSecret, reader: iam.IGrantable | lambda.Function, resource: CfnResource | undefined): void {
   if (!resource || !Construct.isConstruct(reader)) return;
   if (Stack.of(reader) === Stack.of(resource)) return;
+  const readerStage = Stage.of(reader);
+  const secretStage = Stage.of(resource);
+  if (readerStage !== secretStage) {
+    // CDK refuses dependencies across stages; the stages' own order (a pipeline's waves) decides.
+    const [readerIn, secretIn] = [readerStage, secretStage].map((stage) => stage?.node.path ? `stage '${stage.node.path}'` : 'the app');
+    Annotations.of(secret).addWarningV2('cdk-app-secrets:reader-in-other-stage',
+      `${reader instanceof lambda.Function ? 'function' : 'grantee'} '${reader.node.path}' is in ${readerIn}, and the secret in ${secretIn}, ` +
+      'and CDK allows no dependency across stages, so nothing makes the reader deploy after the secret. ' +
+      `Fix: deploy ${secretIn} before ${readerIn} (e.g. an earlier pipeline wave), or create the secret in the reader's stage.`);
+    return;
+  }
   reader.node.addDependency(resource);
 }

@@ -1,7 +1,7 @@
 /*
  * AppSecret across stacks, nested stacks, regions and accounts (issue 9, items 1 to 4 and 11).
  */
-import { App, CfnParameter, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -140,6 +140,18 @@ describe('a function in another stack', () => {
     new AppSecret(secrets, 'Key', { name: 'k', environment: 'prod' }).grantRead(newFunction(api));
     const assembly = app.synth();
     expect(assembly.getStackByName('Api').dependencies.map((d) => d.id)).toContain('Secrets');
+  });
+
+  test('in another stage gets the name and a warning to deploy that stage after the secret\'s, since CDK allows no dependency across stages', () => {
+    const app = new App();
+    const store = new Stack(new Stage(app, 'Secrets'), 'Store');
+    const api = new Stack(new Stage(app, 'Api'), 'Service');
+    new AppSecret(store, 'Key', { name: 'k', environment: 'prod' }).grantRead(newFunction(api));
+    app.synth();
+    expect(functionEnvironment(api)).toEqual({ K_SECRET_NAME: 'Secrets-Store/prod/k' });
+    Annotations.fromStack(store).hasWarning('/Secrets/Store/Key', Match.stringLikeRegexp(
+      "function 'Api/Service/Fn' is in stage 'Api', and the secret in stage 'Secrets'.*Fix: deploy stage 'Secrets' before stage 'Api'",
+    ));
   });
 
   test('in a nested stack deploys after a secret in the parent', () => {
