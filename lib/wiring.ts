@@ -72,7 +72,16 @@ function functionBehind(secret: WiredSecret, grantee: iam.IGrantable): lambda.Fu
   // Versions and aliases (fn.currentVersion, lambda.Alias, and fn.latestVersion, which is no
   // QualifiedFunctionBase) run the function they qualify.
   const qualified: unknown = (grantee as { lambda?: unknown }).lambda;
-  if (qualified !== grantee && qualified instanceof lambda.FunctionBase) return functionBehind(secret, qualified);
+  if (qualified !== grantee && qualified instanceof lambda.FunctionBase) {
+    if (grantee instanceof lambda.FunctionBase) return functionBehind(secret, qualified);
+    // cloudfront.experimental.EdgeFunction: Lambda@Edge refuses environment variables, and runs in
+    // every region, where only the ARN finds the secret.
+    Annotations.of(secret).addWarningV2('cdk-app-secrets:function-not-wired',
+      `grantRead gave '${Construct.isConstruct(grantee) ? grantee.node.path : qualified.node.path}' read access, but it is a Lambda@Edge function, which cannot have environment variables, ` +
+      `so none was written and the handler will not find '${secret.envKey}'. Fix: read the secret by its ARN in the handler's code, ` +
+      `${edgeSecretId(secret)} (Lambda@Edge runs in many regions; the ARN reads the secret from its own).`);
+    return undefined;
+  }
   if (grantee instanceof lambda.FunctionBase) {
     Annotations.of(secret).addWarningV2('cdk-app-secrets:function-not-wired',
       `grantRead gave '${grantee.node.path}' read access, but it is a Lambda function defined outside this app (or of a kind AppSecret cannot change), ` +
@@ -80,6 +89,15 @@ function functionBehind(secret: WiredSecret, grantee: iam.IGrantable): lambda.Fu
       'in that function\'s environment where it is defined, or call grantRead with the lambda.Function itself.');
   }
   return undefined;
+}
+
+/** The id a Lambda@Edge handler must read, from any region: the partial ARN where synth knows it. */
+function edgeSecretId(secret: WiredSecret): string {
+  const stack = Stack.of(secret);
+  if (Token.isUnresolved(stack.region) || Token.isUnresolved(stack.account) || Token.isUnresolved(secret.secretName)) {
+    return `arn:<partition>:secretsmanager:<region>:<account>:secret:${Token.isUnresolved(secret.secretName) ? '<name>' : secret.secretName}`;
+  }
+  return partialSecretArn(partitionOf(stack.region), stack.region, stack.account, secret.secretName);
 }
 
 function readLocation(secret: WiredSecret, grantee: iam.IGrantable, fn: lambda.Function | undefined, options: WiringOptions): ReadLocation {

@@ -4,6 +4,7 @@
  */
 import { App, Aspects, CfnResource, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -47,6 +48,23 @@ describe('grantees that are Lambda functions but not lambda.Function', () => {
       "grantRead gave 'Shop/Imported' read access, but it is a Lambda function defined outside this app.*no environment variable was written.*Fix: set K_SECRET_NAME=Shop/prod/k in that function's environment",
     ));
   });
+  test('a Lambda@Edge function gets the grant and a warning, but no variable, which Lambda@Edge refuses', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '111111111111', region: 'us-east-1' });
+    const edge = new cloudfront.experimental.EdgeFunction(stack, 'Edge', {
+      runtime: lambda.Runtime.NODEJS_20_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(edge);
+    app.synth();
+    expect(functionEnvironment(stack, 'Edge')).toEqual({});
+    expect(policyStatements(stack)).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] }));
+    Annotations.fromStack(stack).hasWarning('/Shop/Key', Match.stringLikeRegexp(
+      "grantRead gave 'Shop/Edge' read access, but it is a Lambda@Edge function, which cannot have environment variables.*Fix: .*arn:aws:secretsmanager:us-east-1:111111111111:secret:Shop/prod/k",
+    ));
+  });
+
   test('a function imported by ARN without a role gets a warning for each, instead of a crash', () => {
     const app = new App();
     const stack = newStack(app);
