@@ -1,11 +1,11 @@
-import { ArnFormat, Resource, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { secretEnvKey } from './env-contract';
 import type { AppSecretImportProps, IAppSecret } from './secret-construct';
-import { validateEnvKey, validateLogicalName, validateSecretName, warnIfNameLooksLikeArnSuffix, Where } from './validation';
+import { invalidProp, validateEnvKey, validateLogicalName, validateSecretName, warnIfNameLooksLikeArnSuffix, Where } from './validation';
 import { grantReadAndWire } from './wiring';
 
 /**
@@ -40,6 +40,7 @@ export class ImportedAppSecret extends SecretBase implements IAppSecret {
 
   constructor(scope: Construct, id: string, props: AppSecretImportProps) {
     super(scope, id);
+    refuseArn(this, props.secretName);
     validateSecretName(this, 'secretName', props.secretName);
     warnIfNameLooksLikeArnSuffix(this, 'secretName', props.secretName);
     this.secretName = props.secretName;
@@ -68,4 +69,13 @@ export function resolveEnvKey(scope: Where, name: string, envKey: string | undef
   const key = envKey ?? secretEnvKey(name);
   validateEnvKey(scope, envKey === undefined ? `the environment variable key derived from name '${name}'` : 'envKey', key);
   return key;
+}
+
+/** An ARN fails the name check on its ':'; the fix for it is the name inside, not other characters. */
+function refuseArn(scope: Where, secretName: string): void {
+  if (Token.isUnresolved(secretName) || !secretName.startsWith('arn:')) return;
+  const name = secretName.split(':secret:')[1]?.replace(/-[A-Za-z0-9]{6}$/, '');
+  throw invalidProp(scope, 'secretName', `'${secretName}' is an ARN, but fromSecretName takes the name of a secret in this stack's account and region`,
+    `pass secretName: '${name ?? '<name>'}' (the part after ':secret:', without the random suffix). For a secret of another account or region, ` +
+    'import it with secretsmanager.Secret.fromSecretCompleteArn, grantRead it, and set its ARN in the function\'s environment yourself');
 }

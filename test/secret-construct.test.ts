@@ -332,6 +332,14 @@ describe('imported secrets', () => {
     expect(policyStatements(stack)).toContainEqual(expect.objectContaining({ Action: 'kms:Decrypt', Resource: 'arn:aws:kms:eu-west-1:111111111111:key/abc' }));
   });
 
+  test('refuse an ARN with a fix that does not corrupt it: the name inside it', () => {
+    const stack = newStack();
+    expect(() => AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:legacy/stripe-AbCdEf' })).toThrow(
+      "AppSecret 'Shop/Legacy': secretName 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:legacy/stripe-AbCdEf' is an ARN, but fromSecretName takes the name of a secret " +
+      "in this stack's account and region. Fix: pass secretName: 'legacy/stripe' (the part after ':secret:', without the random suffix)",
+    );
+  });
+
   test('refuse an invalid secret name', () => {
     const stack = newStack();
     expect(() => AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'legacy stripe' })).toThrow(
