@@ -45,7 +45,14 @@ export class ImportedAppSecret extends SecretBase implements IAppSecret {
     warnIfNameLooksLikeArnSuffix(this, 'secretName', props.secretName);
     this.secretName = props.secretName;
     this.name = props.name ?? props.secretName;
-    validateLogicalName(this, props.name === undefined ? 'secretName (used as name)' : 'name', this.name);
+    if (props.name === undefined) {
+      // The existing secret keeps its name; only the logical name, which nothing deploys, can change.
+      const suggestion = props.secretName.replace(/^[^A-Za-z]+/, '').slice(0, 256) || 'stripe-api-key';
+      validateLogicalName(this, 'secretName (used as name)', this.name,
+        `keep secretName and pass name, the logical name handlers read it by with getEnv, e.g. name: '${suggestion}'`);
+    } else {
+      validateLogicalName(this, 'name', this.name);
+    }
     this.envKey = resolveEnvKey(this, this.name, props.envKey);
     this.encryptionKey = props.encryptionKey;
     this.secretArn = Stack.of(this).formatArn({

@@ -65,14 +65,14 @@ export function validateEnvironment(scope: Where, property: string, environment:
 /** Logical names become the last segments of the secret name and the source of the env var key. */
 const LOGICAL_NAME_PATTERN = /^[A-Za-z][A-Za-z0-9/_+=.@-]{0,255}$/;
 
-export function validateLogicalName(scope: Where, property: string, name: string): void {
+export function validateLogicalName(scope: Where, property: string, name: string,
+  fix = "use a name such as 'stripe-api-key' or 'db/credentials'"): void {
   if (Token.isUnresolved(name)) {
     throw invalidProp(scope, property, 'is an unresolved token, but the environment variable key is derived from it at synth time',
       'use a literal name (to adopt a name known only at deploy time, pass it as secretName and keep name literal)');
   }
   if (!LOGICAL_NAME_PATTERN.test(name)) {
-    throw invalidProp(scope, property, `'${name}' is not a valid secret name (1 to 256 of A-Z a-z 0-9 / _ + = . @ -, starting with a letter)`,
-      "use a name such as 'stripe-api-key' or 'db/credentials'");
+    throw invalidProp(scope, property, `'${name}' is not a valid secret name (1 to 256 of A-Z a-z 0-9 / _ + = . @ -, starting with a letter)`, fix);
   }
 }
 

@@ -340,6 +340,14 @@ describe('imported secrets', () => {
     );
   });
 
+  test('refuse a secret name that cannot be the logical name with a fix that keeps the existing secret: pass name', () => {
+    const stack = newStack();
+    expect(() => AppSecret.fromSecretName(stack, 'Legacy', { secretName: '/prod/stripe' })).toThrow(
+      "AppSecret 'Shop/Legacy': secretName (used as name) '/prod/stripe' is not a valid secret name (1 to 256 of A-Z a-z 0-9 / _ + = . @ -, starting with a letter). " +
+      "Fix: keep secretName and pass name, the logical name handlers read it by with getEnv, e.g. name: 'prod/stripe'",
+    );
+  });
+
   test('refuse an invalid secret name', () => {
     const stack = newStack();
     expect(() => AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'legacy stripe' })).toThrow(
