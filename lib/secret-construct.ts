@@ -235,6 +235,11 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
       throw invalidProp(where, 'generateSecretString', 'and secretObjectValue are both set, but a secret has one value', 'keep one of them');
     }
     if (props.secretObjectValue) validateSecretObjectValue(where, Stack.of(scope), props.secretObjectValue);
+    if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
+      // Without CDK's validateSnapshotRemovalPolicy flag, CDK writes DeletionPolicy: Snapshot as it is.
+      throw invalidProp(where, 'removalPolicy', 'is SNAPSHOT, but CloudFormation takes snapshots only of databases and volumes, never of a secret, so no copy of its value would be kept',
+        'use RemovalPolicy.RETAIN (the default) to keep the value, or RemovalPolicy.DESTROY to delete it with the stack');
+    }
     claimSecretName(where, scope, secretName);
 
     super(scope, id, {

@@ -261,6 +261,14 @@ describe('options', () => {
     Template.fromStack(stack).hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
   });
 
+  test('refuses removalPolicy SNAPSHOT, which keeps no copy of a secret', () => {
+    const stack = newStack();
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', removalPolicy: RemovalPolicy.SNAPSHOT })).toThrow(
+      "AppSecret 'Shop/Key': removalPolicy is SNAPSHOT, but CloudFormation takes snapshots only of databases and volumes, never of a secret, so no copy of its value would be kept. " +
+      'Fix: use RemovalPolicy.RETAIN (the default) to keep the value, or RemovalPolicy.DESTROY to delete it with the stack',
+    );
+  });
+
   test('passes description, tags and replica regions to the secret', () => {
     const stack = newStack();
     new AppSecret(stack, 'Key', {
