@@ -197,12 +197,14 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
 
 /**
  * The key's ARN, or, where the reader's stack cannot reference it (a key created in a stack of
- * another region or environment, whose ARN CDK will not pass across), every key of the account in
- * that region. `kms:ViaService` still limits it to decrypting through Secrets Manager, for secrets
- * the reader may GetSecretValue.
+ * another region, environment or stage, whose ARN CDK will not pass across), every key of the
+ * account in that region (CDK's own cross-environment key grants take `*`). `kms:ViaService` still
+ * limits it to decrypting through Secrets Manager, for secrets the reader may GetSecretValue.
  */
 function decryptableKeyArn(stack: Stack, key: kms.IKey, region: string, readerStack: Stack | undefined): string {
-  if (!Token.isUnresolved(key.keyArn) || !readerStack || Stack.of(key).environment === readerStack.environment) return key.keyArn;
+  if (!Token.isUnresolved(key.keyArn) || !readerStack) return key.keyArn;
+  const keyStack = Stack.of(key);
+  if (keyStack.environment === readerStack.environment && Stage.of(keyStack) === Stage.of(readerStack)) return key.keyArn;
   if (Token.isUnresolved(stack.account) || Token.isUnresolved(region)) return stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' });
   return `arn:${partitionOf(region)}:kms:${region}:${stack.account}:key/*`;
 }

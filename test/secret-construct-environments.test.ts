@@ -154,6 +154,16 @@ describe('a function in another stack', () => {
     ));
   });
 
+  test('in another stage may decrypt a secret under a customer-managed key, which it cannot reference across stages', () => {
+    const app = new App();
+    const env = { account: ACCOUNT, region: 'eu-west-1' };
+    const store = new Stack(new Stage(app, 'Secrets'), 'Store', { env });
+    const api = new Stack(new Stage(app, 'Api'), 'Service', { env });
+    new AppSecret(store, 'Key', { name: 'k', environment: 'prod', encryptionKey: new kms.Key(store, 'Cmk') }).grantRead(newFunction(api));
+    app.synth();
+    expect(policyStatements(api)).toContainEqual(expect.objectContaining({ Action: 'kms:Decrypt', Resource: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/*` }));
+  });
+
   test('in a nested stack deploys after a secret in the parent', () => {
     const stack = newStack();
     const nested = new NestedStack(stack, 'Api');
