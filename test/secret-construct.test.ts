@@ -156,6 +156,20 @@ describe('value', () => {
     expect(GenerateSecretString.GenerateStringKey).toBe('random');
   });
 
+  test('keeps the placeholder\'s GenerateSecretString exactly as released, so an upgrade never replaces values users set', () => {
+    // CloudFormation generates a new value whenever GenerateSecretString changes (aws-cdk#19985):
+    // any change here, even to the marker's text, would overwrite every value set with the CLI.
+    const stack = newStack();
+    new AppSecret(stack, 'Key', { name: 'key', environment: 'prod' });
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::Secret', {
+      GenerateSecretString: Match.objectEquals({
+        ExcludePunctuation: true,
+        GenerateStringKey: 'random',
+        SecretStringTemplate: '{"cdkAppSecretsPlaceholder":"not set yet: aws secretsmanager put-secret-value --secret-id <this secret> --secret-string <value>"}',
+      }),
+    });
+  });
+
   test('uses generateSecretString as given, without the placeholder marker', () => {
     const stack = newStack();
     new AppSecret(stack, 'Key', { name: 'db-password', environment: 'prod', generateSecretString: { passwordLength: 40 } });
