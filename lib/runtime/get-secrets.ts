@@ -107,8 +107,8 @@ const parsedByValue = new WeakMap<Promise<string>, Promise<unknown>>();
  * The result is a list (index, destructure, iterate or spread it; it has the array methods, though
  * `Array.isArray` is false) and a native `Promise` of all the values (await it, `.then` or `.catch`
  * it). Treat it as read-only: when every id is cached, the list (its indexes and length cannot be
- * set) and the awaited values array (frozen) are shared between calls (that is what makes a cached
- * read allocation-free).
+ * set) and the awaited values array are shared between calls (that is what makes a cached read
+ * allocation-free). The awaited values array is frozen on every read, cold or warm.
  *
  * Items reject with a `SecretError` subclass (not found, access denied, KMS, placeholder, binary,
  * local mode, configuration, deadline, fetch failure).
@@ -197,7 +197,7 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
   }
   if (misses !== undefined && misses.length > 0) startFetch(misses, ctx!);
   if (values !== undefined && first !== undefined) return sharedList(first, items, values) as unknown as SecretPromises<string[]>;
-  return makeList(settledAll(Promise.all(items)), items, false) as unknown as SecretPromises<string[]>;
+  return makeList(settledAll(Promise.all(items).then(freezeValues)), items, false) as unknown as SecretPromises<string[]>;
 }
 
 /**
@@ -232,7 +232,7 @@ function missList(id: string, key: string, entry: CacheEntry | undefined, ctx: R
   const misses: Miss[] = [];
   const item = readMiss(id, key, entry, ctx, misses);
   if (misses.length > 0) startFetch(misses, ctx);
-  return makeList(settledAll(item.then(toArray)), [item], false) as unknown as SecretPromises<string[]>;
+  return makeList(settledAll(item.then(toFrozenArray)), [item], false) as unknown as SecretPromises<string[]>;
 }
 
 /** The list a single-id hit returns: made once per cache entry, read-only, and shared by every hit. */
@@ -249,8 +249,12 @@ function settledAll<T>(all: Promise<T>): Promise<T> {
   return all;
 }
 
-function toArray(value: string): string[] {
-  return [value];
+/**
+ * Values are frozen on a miss as on a hit (where the array is shared between calls): code that changes
+ * them then fails on the first, cold read, in the user's tests, not only once the function is warm.
+ */
+function freezeValues(values: string[]): string[] {
+  return Object.freeze(values) as string[];
 }
 
 function toFrozenArray(value: string): string[] {

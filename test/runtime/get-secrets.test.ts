@@ -184,6 +184,17 @@ describe('values and shapes', () => {
     }).toThrow(TypeError);
     expect(await getSecrets(a)[0]).toBe(`value-${a}`);
   });
+
+  test('the awaited values are read-only on the first (cold) read as on every warm one, so a handler changing them fails in its first test', async () => {
+    const [a, b, c] = seed(3);
+    const cold = await getSecrets(a, b);
+    const warm = await getSecrets(a, b);
+    expect(Object.isFrozen(warm)).toBe(true); // shared by every warm read
+    expect(Object.isFrozen(cold)).toBe(true);
+    expect(() => (cold as string[]).push('x')).toThrow(TypeError);
+    expect(Object.isFrozen(await getSecrets(c))).toBe(true); // one id, cold
+    expect(Object.isFrozen(await getSecrets(c))).toBe(true); // one id, warm
+  });
 });
 
 describe('batching', () => {
