@@ -279,7 +279,8 @@ function checkId(id: unknown, index: number): string {
  *
  * The type parameter is not checked at run time. Rejects with `SecretJsonError` (giving the position,
  * never the value) when the value is not valid JSON, or with the errors of `getSecrets`. The parsed
- * value of a cached secret is parsed once and shared by every read of it: treat it as read-only. Like every
+ * value of a cached secret is parsed once and shared by every read of it, so it is deeply frozen
+ * (changing it throws a TypeError in strict code): copy it to change it. Like every
  * promise the runtime hands out, it may be created early (e.g. at module scope) and awaited later:
  * a failure in between is not an unhandled rejection.
  */

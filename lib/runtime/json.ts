@@ -5,10 +5,15 @@
  */
 import { SecretJsonError } from './errors';
 
-/** @internal Parse `text` as JSON, or throw SecretJsonError naming `secretId` and the position. */
+/**
+ * @internal Parse `text` as JSON, deeply frozen, or throw SecretJsonError naming `secretId` and the position.
+ * Frozen because every read of a cached value shares the parsed object: a handler that changed it
+ * (`delete db.password` after connecting) would otherwise change it silently for every later invocation.
+ */
 export function parseSecretJson(secretId: string, text: string): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     const { position, reason } = locateJsonError(text);
     let line = 1;
@@ -21,6 +26,20 @@ export function parseSecretJson(secretId: string, text: string): unknown {
     }
     throw new SecretJsonError(secretId, position, line, position - lineStart + 1, reason);
   }
+  return deepFreeze(parsed);
+}
+
+/** Freeze `value` and every object and array in it; iterative, as deeply nested JSON parses fine but would overflow a recursion. */
+function deepFreeze(value: unknown): unknown {
+  if (typeof value !== 'object' || value === null) return value;
+  const pending: object[] = [value];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    Object.freeze(next);
+    for (const child of Object.values(next)) {
+      if (typeof child === 'object' && child !== null) pending.push(child);
+    }
+  }
+  return value;
 }
 
 /** @internal Offset and description of the first JSON syntax error in `text`. */

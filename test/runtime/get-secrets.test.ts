@@ -531,6 +531,25 @@ describe('getSecretJson', () => {
     expect(await getSecretJson(name, { versionStage: 'AWSCURRENT' })).not.toBe(refreshed); // another cache entry
   });
 
+  test('a handler cannot change the parsed object for the next read: it is read-only, nested objects and arrays too', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, '{"username":"app","password":"pw","hosts":[{"port":5432}]}');
+    const db = await getSecretJson<{ username: string; password?: string; hosts: Array<{ port: number }> }>(name);
+    // What a handler might do after connecting, e.g. to log the config without the password.
+    expect(() => delete db.password).toThrow(TypeError);
+    expect(() => db.hosts[0].port = 1).toThrow(TypeError);
+    expect(() => db.hosts.push({ port: 2 })).toThrow(TypeError);
+    expect(await getSecretJson(name)).toEqual({ username: 'app', password: 'pw', hosts: [{ port: 5432 }] });
+  });
+
+  test('a deeply nested valid value is returned read-only, not a RangeError', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, '['.repeat(5000) + ']'.repeat(5000));
+    let level = await getSecretJson<unknown[]>(name);
+    for (let i = 0; i < 4999; i++) level = level[0] as unknown[];
+    expect(Object.isFrozen(level)).toBe(true);
+  });
+
   test('an invalid cached value rejects on every read, each with its own error', async () => {
     const name = uniqueName();
     fake.putSecret(name, 'not json');
