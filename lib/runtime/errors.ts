@@ -144,15 +144,21 @@ export class SecretLocalModeError extends SecretError {
  * Any other failure: throttling or server errors left after the SDK's retries, per-attempt timeouts,
  * network errors, malformed responses, invalid requests. `code` is the AWS error name (e.g.
  * `ThrottlingException`, `TimeoutError`), a network error code (`ECONNRESET`), or `MalformedResponse`.
+ * `InvalidRequestException` (the secret cannot be read in its current state, most likely scheduled for
+ * deletion) gets a message that says so.
  * The message never quotes the service's or the SDK's text, which can contain response bytes.
  */
 export class SecretFetchError extends SecretError {
   /** @internal */
   constructor(secretId: string, code: string, detail: string, message?: string) {
-    super(secretId, code, message ??
-      `reading secret ${secretId} failed with ${code}${detail ? ` (${detail})` : ''}. ` +
-      'The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
-      'the service health, and the timeouts (CDK_APP_SECRETS_TIMEOUT_MS, CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).');
+    super(secretId, code, message ?? (code === 'InvalidRequestException'
+      // What GetSecretValue answers for a secret scheduled for deletion (deleted with a recovery window).
+      ? `secret ${secretId} cannot be read in its current state (InvalidRequestException${detail ? `, ${detail}` : ''}): ` +
+        'most likely it is scheduled for deletion. Restore it with ' +
+        `\`aws secretsmanager restore-secret --secret-id ${secretId}\`, or point the function at the secret that replaced it (deploy the stack again).`
+      : `reading secret ${secretId} failed with ${code}${detail ? ` (${detail})` : ''}. ` +
+        'The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
+        'the service health, and the timeouts (CDK_APP_SECRETS_TIMEOUT_MS, CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).'));
     this.name = 'SecretFetchError';
   }
 }

@@ -126,6 +126,16 @@ describe('typed errors from the extension, as over the SDK', () => {
     expect(sdkRequests()).toHaveLength(0);
   });
 
+  test('a secret scheduled for deletion says so, as over the SDK', async () => {
+    const deleted = seed();
+    fake.scheduleDeletion(deleted);
+    const error = await rejection(getSecrets(deleted)[0]);
+    expect(error).toBeInstanceOf(SecretFetchError);
+    expect(error).toMatchObject({ secretId: deleted, code: 'InvalidRequestException' });
+    expect(error.message).toContain('scheduled for deletion');
+    expect(sdkRequests()).toHaveLength(0);
+  });
+
   test('an error body that quotes a value never reaches the error', async () => {
     const marker = 'Extension-Leak-5d1c';
     const [a, b] = [seed(), seed()];

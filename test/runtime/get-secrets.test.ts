@@ -3,7 +3,7 @@
  * (test/support/fake-secrets-manager.ts), with the real AWS SDK client.
  */
 import { SecretsManagerClient, CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { lambdaLikeEnv, runNode } from './helpers';
+import { lambdaLikeEnv, rejection, runNode } from './helpers';
 import { PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT } from '../../lib/env-contract';
 import {
   clearSecretCache,
@@ -435,6 +435,23 @@ describe('typed errors with actionable messages', () => {
     expect(error).toBeInstanceOf(SecretNotFoundError);
     expect(error).toMatchObject({ secretId: missing, code: 'ResourceNotFoundException', region: 'us-east-1' });
     expect((error as Error).message).toContain(`secret ${missing} was not found in region us-east-1`);
+  });
+
+  test('a secret scheduled for deletion says so and how to restore it, alone and in a batch', async () => {
+    const [deleted, kept] = seed(2);
+    fake.scheduleDeletion(deleted);
+    const alone = await rejection(getSecrets(deleted)[0]);
+    clearSecretCache();
+    const [inBatch, other] = getSecrets(deleted, kept);
+    for (const error of [alone, await rejection(inBatch)]) {
+      expect(error).toBeInstanceOf(SecretFetchError);
+      expect(error).toMatchObject({ secretId: deleted, code: 'InvalidRequestException' });
+      expect(error.message).toContain(`secret ${deleted} cannot be read in its current state`);
+      expect(error.message).toContain('scheduled for deletion');
+      expect(error.message).toContain(`aws secretsmanager restore-secret --secret-id ${deleted}`);
+      expect(error.message).not.toContain('network path');
+    }
+    expect(await other).toBe(`value-${kept}`);
   });
 
   test('access denied says which grant is missing', async () => {
