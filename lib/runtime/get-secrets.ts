@@ -277,7 +277,7 @@ function checkId(id: unknown, index: number): string {
  * const db = await getSecretJson<{ username: string; password: string }>(getEnv('db-credentials'));
  * ```
  *
- * The type parameter is not checked at run time. Rejects with `SecretJsonError` (giving the position,
+ * The type parameter is not checked at run time; a leading byte order mark is skipped. Rejects with `SecretJsonError` (giving the position,
  * never the value) when the value is not valid JSON, or with the errors of `getSecrets`. The parsed
  * value of a cached secret is parsed once and shared by every read of it, so it is deeply frozen
  * (changing it throws a TypeError in strict code): copy it to change it. Like every

@@ -11,11 +11,15 @@ import { SecretJsonError } from './errors';
  * (`delete db.password` after connecting) would otherwise change it silently for every later invocation.
  */
 export function parseSecretJson(secretId: string, text: string): unknown {
+  // A leading byte order mark (a value stored from a file some Windows editors wrote) is skipped, as
+  // the local mode file's is; JSON.parse refuses it.
+  const start = text.charCodeAt(0) === 0xfeff ? 1 : 0;
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
+    parsed = JSON.parse(start === 0 ? text : text.slice(start));
   } catch {
-    const { position, reason } = locateJsonError(text);
+    const { position: offset, reason } = locateJsonError(text.slice(start));
+    const position = offset + start;
     let line = 1;
     let lineStart = 0;
     for (let i = 0; i < position && i < text.length; i++) {

@@ -567,6 +567,15 @@ describe('getSecretJson', () => {
     expect(Object.isFrozen(level)).toBe(true);
   });
 
+  test('a value starting with a byte order mark (stored from a file a Windows editor wrote) is parsed', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, '\uFEFF{"username":"app"}');
+    expect(await getSecretJson(name)).toEqual({ username: 'app' });
+    const invalid = uniqueName();
+    fake.putSecret(invalid, '\uFEFF{"username": oops}');
+    expect(await rejection(getSecretJson(invalid))).toMatchObject({ code: 'InvalidJson', position: 14, line: 1, column: 15 });
+  });
+
   test('an invalid cached value rejects on every read, each with its own error', async () => {
     const name = uniqueName();
     fake.putSecret(name, 'not json');
