@@ -38,12 +38,19 @@ const noop = (): void => {};
  * - The work runs at most twice; an error in the second run is thrown as is.
  * - Reading the secrets rejects as `getSecrets` items do; the error of a failed refresh is thrown
  *   instead of the work's error.
+ *
+ * @throws TypeError synchronously when `ids` is not an array or `options.isAuthError` is not a function.
  */
 export function withSecrets<T extends readonly string[], R>(
   ids: readonly [...T],
   work: (values: { -readonly [K in keyof T]: string }) => R | Promise<R>,
   options: WithSecretsOptions,
 ): Promise<R> {
+  // A string would be spread into one read per character: a plain JavaScript caller gets this instead.
+  if (!Array.isArray(ids)) {
+    throw new TypeError(`withSecrets: the first argument must be an array of secret names or ARNs, got ${typeof ids}. ` +
+      "Wrap the name in one: withSecrets([getEnv('<logical name>')], work, options).");
+  }
   if (typeof options?.isAuthError !== 'function') {
     throw new TypeError('withSecrets: options.isAuthError must be a function telling whether an error means the credentials were rejected');
   }

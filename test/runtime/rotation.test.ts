@@ -146,6 +146,14 @@ test('a secret that cannot be read rejects with its SecretError and the work nev
   expect(ran).toBe(false);
 });
 
+test('ids given as one string instead of an array (plain JavaScript) throw a TypeError, not a read of each character', () => {
+  const name = `rotation/db-${++seq}`;
+  fake.putSecret(name, creds('pw'));
+  const call = (): unknown => withSecrets(name as unknown as [string], () => 'rows', { isAuthError });
+  expect(call).toThrow(TypeError);
+  expect(call).toThrow(/withSecrets: the first argument must be an array of secret names or ARNs/);
+});
+
 test('the value a rotation refresh brought is still served stale in a later outage (serveStale)', async () => {
   configureSecrets({ serveStale: true, maxAgeSeconds: 1, staleWaitMs: 0 });
   const db = database('old-pw');
