@@ -169,6 +169,21 @@ export function resetSettings(): void {
 /** @internal Check the per-call options; throws TypeError like the settings. */
 export function checkOptions(options: SecretOptions): void {
   if (options.maxAgeSeconds !== undefined) checkNumber('getSecrets option maxAgeSeconds', options.maxAgeSeconds, false);
+  // Plain JavaScript callers pass strings from the environment: serveStale: 'false' is truthy.
+  if (options.serveStale !== undefined) checkBoolean('getSecrets option serveStale', options.serveStale);
+  if (options.forceRefresh !== undefined) checkBoolean('getSecrets option forceRefresh', options.forceRefresh);
+  if (options.versionStage !== undefined) checkName('getSecrets option versionStage', options.versionStage);
+  if (options.versionId !== undefined) checkName('getSecrets option versionId', options.versionId);
+}
+
+function checkBoolean(what: string, value: unknown): void {
+  if (typeof value !== 'boolean') throw new TypeError(`${what} must be true or false, got ${typeof value}`);
+}
+
+function checkName(what: string, value: unknown): void {
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`${what} must be a non-empty string, got ${value === '' ? 'an empty string' : typeof value}`);
+  }
 }
 
 /**
@@ -188,9 +203,8 @@ function checkSettings(s: SecretsSettings, where: string): void {
   if (s.cacheMaxEntries !== undefined && !Number.isInteger(s.cacheMaxEntries)) {
     throw new TypeError(`${where} setting cacheMaxEntries must be a whole number, got ${s.cacheMaxEntries}`);
   }
-  if (s.useExtension !== undefined && typeof s.useExtension !== 'boolean') {
-    throw new TypeError(`${where} setting useExtension must be true or false, got ${typeof s.useExtension}`);
-  }
+  if (s.useExtension !== undefined) checkBoolean(`${where} setting useExtension`, s.useExtension);
+  if (s.serveStale !== undefined) checkBoolean(`${where} setting serveStale`, s.serveStale);
   if (s.client !== undefined && typeof (s.client as Partial<SecretsClient>)?.send !== 'function') {
     throw new TypeError(`${where} setting client must be a Secrets Manager client (an object with send(command)), got ${typeof s.client}`);
   }

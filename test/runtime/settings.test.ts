@@ -132,6 +132,23 @@ describe('options are validated like the environment variables', () => {
     expect(() => getSecrets('x')).toThrow(/CDK_APP_SECRETS_TIMEOUT_MS must be a positive number of at most 2147483647/);
   });
 
+  // Plain JavaScript passes what it has, often a string from the environment: 'false' is truthy, and
+  // serveStale: 'false' would serve stale values.
+  test.each([
+    [{ serveStale: 'false' }, /getSecrets option serveStale must be true or false, got string/],
+    [{ forceRefresh: 'true' }, /getSecrets option forceRefresh must be true or false, got string/],
+    [{ versionStage: 5 }, /getSecrets option versionStage must be a non-empty string, got number/],
+    [{ versionId: '' }, /getSecrets option versionId must be a non-empty string, got an empty string/],
+  ])('getSecrets(id, %p) throws TypeError and sends nothing', (options, message) => {
+    expect(() => getSecrets('x', options as never)).toThrow(message);
+    expect(() => getSecrets('x', 'y', options as never)).toThrow(TypeError);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('configureSecrets({ serveStale: "false" }) throws TypeError', () => {
+    expect(() => configureSecrets({ serveStale: 'false' as never })).toThrow(/configureSecrets setting serveStale must be true or false, got string/);
+  });
+
   test('an array of ids (getSecrets([a, b])) throws the TypeError of other non-string ids', () => {
     const ids = ['a', 'b'];
     expect(() => getSecrets(ids as unknown as string)).toThrow(TypeError);
