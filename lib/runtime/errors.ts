@@ -33,11 +33,16 @@ export class SecretNotFoundError extends SecretError {
   public readonly region: string | undefined;
 
   /** @internal */
-  constructor(secretId: string, region: string | undefined) {
-    super(secretId, 'ResourceNotFoundException',
-      `secret ${secretId} was not found in region ${region ?? '(unknown)'}. ` +
-      'Check that the name or ARN is the physical name the stack created (read it with getEnv(...)), ' +
-      'that the function runs in the same account and region as the secret, and that the secret is not scheduled for deletion.');
+  constructor(secretId: string, region: string | undefined, version?: { readonly versionStage?: string; readonly versionId?: string }) {
+    // With a version asked for, the service's answer does not say whether the version or the secret is missing.
+    const what = version?.versionStage !== undefined ? `labelled ${version.versionStage}` : version?.versionId !== undefined ? `with id ${version.versionId}` : undefined;
+    super(secretId, 'ResourceNotFoundException', what !== undefined
+      ? `secret ${secretId} has no version ${what} in region ${region ?? '(unknown)'}, or the secret itself was not found there. ` +
+        'Stages follow rotation (AWSPREVIOUS exists after a first rotation, AWSPENDING only during one); ' +
+        'read it without a version option to check that the secret exists.'
+      : `secret ${secretId} was not found in region ${region ?? '(unknown)'}. ` +
+        'Check that the name or ARN is the physical name the stack created (read it with getEnv(...)), ' +
+        'that the function runs in the same account and region as the secret, and that the secret is not scheduled for deletion.');
     this.name = 'SecretNotFoundError';
     this.region = region;
   }

@@ -119,14 +119,14 @@ async function readOne(target: ExtensionTarget, id: string, version: VersionSele
     fellBack++;
     return FALLBACK;
   }
-  const outcome = interpret(id, answer.status, answer.body);
+  const outcome = interpret(id, answer.status, answer.body, version);
   if (outcome === FALLBACK) fellBack++;
   else served++;
   return outcome;
 }
 
 /** What an answer means; FALLBACK for anything that is neither a value nor a Secrets Manager error. */
-function interpret(id: string, status: number, body: string): Outcome | typeof FALLBACK {
+function interpret(id: string, status: number, body: string, version: VersionSelector | undefined): Outcome | typeof FALLBACK {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -148,7 +148,7 @@ function interpret(id: string, status: number, body: string): Outcome | typeof F
   }
   recovered();
   if (!SM_ERRORS.has(type)) return FALLBACK; // Its upstream call failed (timeout, connection): the SDK may do better.
-  if (type === 'ResourceNotFoundException') return new SecretNotFoundError(id, process.env.AWS_REGION);
+  if (type === 'ResourceNotFoundException') return new SecretNotFoundError(id, process.env.AWS_REGION, version);
   if (type === 'AccessDeniedException') return new SecretAccessDeniedError(id);
   if (KMS.test(type)) return new SecretDecryptionError(id, type);
   return new SecretFetchError(id, type, `HTTP ${status} from the Parameters and Secrets Lambda Extension`);

@@ -89,7 +89,7 @@ export async function fetchOne(route: Route, id: string, version: VersionSelecto
     const output = await send(route, command, deadline) as ValueFields;
     return checkValue(id, output.SecretString, output.SecretBinary !== undefined);
   } catch (e) {
-    return toSecretError(id, e, route.region, deadline);
+    return toSecretError(id, e, route.region, deadline, version);
   }
 }
 
@@ -170,10 +170,10 @@ function isPartialArnOf(partial: string, arn: string | undefined): boolean {
   return arn !== undefined && arn.length === partial.length + 7 && arn.startsWith(partial) && arn[partial.length] === '-';
 }
 
-function toSecretError(id: string, e: unknown, region: string | undefined, deadline: Deadline): SecretError {
+function toSecretError(id: string, e: unknown, region: string | undefined, deadline: Deadline, version?: VersionSelector): SecretError {
   if (e === DEADLINE || (deadline.signal.aborted && errorName(e) === 'AbortError')) return new SecretTimeoutError(id, deadline.timeoutMs);
   const name = errorName(e);
-  if (name === 'ResourceNotFoundException') return new SecretNotFoundError(id, region);
+  if (name === 'ResourceNotFoundException') return new SecretNotFoundError(id, region, version);
   if (name === 'AccessDeniedException') return new SecretAccessDeniedError(id);
   if (KMS_ERRORS.has(name)) return new SecretDecryptionError(id, name);
   const status = (e as { $metadata?: { httpStatusCode?: unknown } })?.$metadata?.httpStatusCode;

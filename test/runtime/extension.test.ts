@@ -126,6 +126,14 @@ describe('typed errors from the extension, as over the SDK', () => {
     expect(sdkRequests()).toHaveLength(0);
   });
 
+  test('a version stage the secret does not have is named in the not-found error, as over the SDK', async () => {
+    const id = seed();
+    const error = await rejection(getSecrets(id, { versionStage: 'AWSPREVIOUS' })[0]);
+    expect(error).toBeInstanceOf(SecretNotFoundError);
+    expect(error.message).toContain(`secret ${id} has no version labelled AWSPREVIOUS`);
+    expect(sdkRequests()).toHaveLength(0);
+  });
+
   test('a secret scheduled for deletion says so, as over the SDK', async () => {
     const deleted = seed();
     fake.scheduleDeletion(deleted);

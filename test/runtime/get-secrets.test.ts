@@ -383,6 +383,16 @@ describe('cache', () => {
     expect(await getSecrets(name, { versionId })).toEqual(['old']);
     expect(await getSecrets(name)).toEqual(['new']);
   });
+
+  test('a version stage or id the secret does not have is named in the not-found error, not blamed on the name', async () => {
+    const [a] = seed(1); // one version, AWSCURRENT only: no AWSPREVIOUS before a first rotation
+    for (const [options, what] of [[{ versionStage: 'AWSPREVIOUS' }, 'labelled AWSPREVIOUS'], [{ versionId: 'no-such-version' }, 'with id no-such-version']] as const) {
+      const error = await rejection(getSecrets(a, options)[0]);
+      expect(error).toBeInstanceOf(SecretNotFoundError);
+      expect(error).toMatchObject({ secretId: a, code: 'ResourceNotFoundException', region: 'us-east-1' });
+      expect(error.message).toContain(`secret ${a} has no version ${what} in region us-east-1, or the secret itself was not found there`);
+    }
+  });
 });
 
 describe('transient failures and timeouts', () => {
