@@ -32,12 +32,35 @@ export function loadSdk(): Sdk {
     `Install it in your CDK app: npm install --save-dev ${SDK_MODULE}`);
 }
 
+/**
+ * How long one attempt may wait for Secrets Manager, unless CDK_APP_SECRETS_REQUEST_TIMEOUT_MS (the
+ * runtime's variable) says otherwise. The SDK sets no limit of its own: without one, an endpoint
+ * that accepts the connection and never answers (a firewall, a VPN, a proxy) hangs the command.
+ */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
+export const REQUEST_TIMEOUT_VARIABLE = 'CDK_APP_SECRETS_REQUEST_TIMEOUT_MS';
+
+/** The per-attempt timeout in ms; a usable value of the variable, else the default. */
+export function requestTimeoutMs(): number {
+  const raw = process.env[REQUEST_TIMEOUT_VARIABLE];
+  if (raw === undefined || raw.trim() === '') return DEFAULT_REQUEST_TIMEOUT_MS;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0 || value > 2 ** 31 - 1) {
+    throw new CliError(`${REQUEST_TIMEOUT_VARIABLE} must be a whole number of milliseconds between 1 and ${2 ** 31 - 1} (it is '${raw}')`);
+  }
+  return value;
+}
+
 /** One client per region; `undefined` is the SDK's default region. */
 export function clientFor(region: string | undefined): SecretsManagerClient {
   const key = region ?? '';
   let client = clients.get(key);
   if (!client) {
-    client = new (loadSdk().SecretsManagerClient)(region ? { region } : {});
+    const timeout = requestTimeoutMs();
+    client = new (loadSdk().SecretsManagerClient)({
+      ...(region ? { region } : {}),
+      requestHandler: { requestTimeout: timeout, connectionTimeout: timeout, throwOnRequestTimeout: true },
+    });
     clients.set(key, client);
   }
   return client;
@@ -125,6 +148,19 @@ export function fatalAwsError(e: unknown, entry: SecretEntry): CliError | undefi
       'Refresh them (e.g. `aws sso login`) or check AWS_PROFILE.');
   }
   return undefined;
+}
+
+/** Whether the SDK gave up waiting for an answer (connection or request timeout). */
+export function isTimeout(e: unknown): boolean {
+  return errorCode(e) === 'TimeoutError' || errorCode(e) === 'ETIMEDOUT';
+}
+
+/** What a timeout means and what to do, naming where the secret was looked up. */
+export function timeoutDetail(entry: SecretEntry, e: unknown): string {
+  const attempts = attemptsOf(e);
+  return `no answer from Secrets Manager in ${whereOf(entry)} within ${requestTimeoutMs() / 1000} s` +
+    `${attempts && attempts > 1 ? ` (${attempts} attempts)` : ''}: check your network, VPN or proxy and AWS_ENDPOINT_URL_SECRETS_MANAGER, ` +
+    `or allow longer with ${REQUEST_TIMEOUT_VARIABLE}`;
 }
 
 /** Whether an InvalidRequestException means the secret is scheduled for deletion. */

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { ParsedArgs } from './args';
 import { readAssembly } from './assembly';
-import { LOCATION_MISMATCH } from './aws';
+import { isTimeout, LOCATION_MISMATCH } from './aws';
 import { EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { bold, Io, paint, progressReporter, renderTable, setCommand, toJson } from './output';
@@ -54,7 +54,7 @@ function fixFor(entry: SecretEntry, status: SecretStatus): string {
     case 'denied':
       return `${status.detail}`;
     default:
-      if (status.errorCode === LOCATION_MISMATCH) return status.detail;
+      if (status.errorCode === LOCATION_MISMATCH || isTimeout({ name: status.errorCode })) return status.detail;
       return `checking it failed: ${status.detail}; the SDK already retried, run check again`;
   }
 }

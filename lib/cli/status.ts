@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { DescribeSecretCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { SecretEntry } from './inventory';
 
 /** `unset`: the secret exists but has no current value (created without one, e.g. `create-secret --name`). */
@@ -64,6 +64,7 @@ async function statusFromError(entry: SecretEntry, secretId: string, e: unknown)
     return { status: 'denied', detail: `cannot decrypt it (${code}): needs kms:Decrypt on the secret's KMS key, via secretsmanager`, errorCode: code };
   }
   if (code === 'AccessDeniedException') return describeWhenDenied(entry, secretId);
+  if (isTimeout(e)) return { status: 'error', detail: timeoutDetail(entry, e), errorCode: code };
   const attempts = attemptsOf(e);
   return { status: 'error', detail: `${code}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}`, errorCode: code };
 }

@@ -2,7 +2,7 @@
 import * as path from 'node:path';
 import { ParsedArgs } from './args';
 import { readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
@@ -171,6 +171,11 @@ async function putValue(entry: SecretEntry, value: string): Promise<string> {
     if (code === 'AccessDeniedException') {
       throw new CliError(`access denied writing ${entry.secretName}: your credentials need secretsmanager:PutSecretValue on ${secretId}` +
         ' (and kms:GenerateDataKey on its key, if it uses a customer-managed one)');
+    }
+    if (isTimeout(e)) {
+      // The request may have reached Secrets Manager before the answer was lost.
+      throw new CliError(`writing ${entry.secretName}: ${timeoutDetail(entry, e)}. It may have been written: ` +
+        `see cdk-app-secrets list --stack ${entry.stack.displayName}, and set it again if needed`);
     }
     if (KMS_ERRORS.has(code)) {
       throw new CliError(`writing ${entry.secretName} failed with ${code}: your credentials need kms:GenerateDataKey and kms:Decrypt on the secret's KMS key`);

@@ -132,6 +132,16 @@ describe('list', () => {
     expect(row).toMatchObject({ status: 'error', errorCode: 'ThrottlingException' });
   });
 
+  test('an endpoint that accepts and never answers: check ends with a timeout naming the secret and what to do', async () => {
+    fx.endpoint.injectFault({ kind: 'hang', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key' });
+    const result = await fx.cli(['check', '--stack', 'Shop-dev'], { env: { CDK_APP_SECRETS_REQUEST_TIMEOUT_MS: '300' } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/error.*stripe-api-key.*no answer from Secrets Manager in region us-east-1 within 0\.3 s/);
+    expect(result.stdout).toContain('CDK_APP_SECRETS_REQUEST_TIMEOUT_MS');
+    // The other secrets of the stack still get their status.
+    expect(result.stdout).toMatch(/placeholder.*webhook-signing-key/);
+  }, 30_000);
+
   test('--stack takes globs: * stays within a stage, ** crosses stages; the CloudFormation name works too', async () => {
     const stacksOf = async (...args: string[]) => [...new Set((await listJson(...args)).map((row) => row.stack))];
     expect(await stacksOf('--stack', 'Shop-*')).toEqual(['Shop-dev']);

@@ -185,6 +185,16 @@ describe('set', () => {
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('failed with ThrottlingException after 3 attempts; nothing was changed');
   });
+
+  test('an endpoint that never answers the write: ends with a timeout, and does not claim nothing changed', async () => {
+    fx.endpoint.injectFault({ kind: 'hang', operation: 'PutSecretValue' });
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'],
+      { stdin: fx.remember('x', 'sk_hung_write_5e0a11'), env: { CDK_APP_SECRETS_REQUEST_TIMEOUT_MS: '300' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/writing Shop-dev\/dev\/stripe-api-key: no answer from Secrets Manager in region us-east-1 within 0\.3 s/);
+    expect(result.stderr).toContain('It may have been written: see cdk-app-secrets list --stack Shop-dev');
+    expect(result.stderr).not.toContain('nothing was changed');
+  }, 30_000);
 });
 
 describe('load', () => {
