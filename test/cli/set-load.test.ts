@@ -271,6 +271,26 @@ describe('load', () => {
     expect(await currentValue('legacy/dev/partner-token')).toBe('ptok_env_single_0c4f');
   });
 
+  test('a .env comment after a quoted value is not part of the value, even when it holds a quote', async () => {
+    const file = writeFile('commented.env', [
+      `stripe-api-key="${fx.remember('Shop-dev/dev/stripe-api-key', 'sk_env_commented_3a9d')}" # rotated "monthly"`,
+      `webhook-signing-key='${fx.remember('Shop-dev/dev/webhook-signing-key', 'whsec_env_commented_81f')}' # the team's key`,
+      '',
+    ].join('\n'));
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe('sk_env_commented_3a9d');
+    expect(await currentValue('Shop-dev/dev/webhook-signing-key')).toBe('whsec_env_commented_81f');
+  });
+
+  test('a .env line with text after its closing quote fails naming the line, and nothing is written', async () => {
+    const file = writeFile('trailing.env', `stripe-api-key="${fx.remember('x', 'sk_env_trailing_40c')}"extra\n`);
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('line 1: unexpected text after the closing "');
+    expect(puts()).toBe(0);
+  });
+
   test('a secret that does not exist in AWS fails the load before anything is written', async () => {
     fx.endpoint.deleteSecret('Shop-dev/dev/webhook-signing-key');
     const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev']);
