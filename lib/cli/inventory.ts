@@ -29,6 +29,11 @@ export interface SecretEntry {
   readonly region?: string;
   /** Display paths of the functions that read it, e.g. `Shop-dev/Checkout`. */
   readonly functions: string[];
+  /**
+   * The stack parameters its physical name depends on, when that name is known only at deploy (a
+   * CfnParameter in the name): `secretName` then shows them as `${Env}`, and no AWS call can use it.
+   */
+  readonly deployTimeRefs?: readonly string[];
 }
 
 /** A Lambda function's secret-like environment variables, resolved to names where possible. */
@@ -50,12 +55,13 @@ interface FunctionRead {
 /** Every secret of the given stacks; `allStacks` is searched for functions that read them. */
 export function buildInventory(stacks: readonly AssemblyStack[], allStacks: readonly AssemblyStack[]): SecretEntry[] {
   const reads = allStacks.flatMap(functionReads);
-  const created = allStacks.flatMap((stack) => appSecretsOf(stack).map((meta) => ({ stack, meta })));
+  const created = allStacks.flatMap((stack) => appSecretsOf(stack).map((meta) => ({ stack, ...resolveName(meta, stack) })));
   const entries: SecretEntry[] = [];
 
-  for (const { stack, meta } of created) {
+  for (const { stack, meta, deployTimeRefs } of created) {
     if (!stacks.includes(stack)) continue;
-    const readers = reads.filter((read) => names(read, meta.secretName) && sameLocation(read, stack));
+    // A name known only at deploy matches no function's variable, which is as unresolved.
+    const readers = deployTimeRefs ? [] : reads.filter((read) => names(read, meta.secretName) && sameLocation(read, stack));
     entries.push({
       stack,
       name: meta.name,
@@ -66,6 +72,7 @@ export function buildInventory(stacks: readonly AssemblyStack[], allStacks: read
       account: stack.account,
       region: stack.region,
       functions: unique(readers.map((read) => read.path)).sort(),
+      ...(deployTimeRefs ? { deployTimeRefs } : {}),
     });
   }
 
@@ -96,6 +103,34 @@ export function buildInventory(stacks: readonly AssemblyStack[], allStacks: read
   return entries.map((entry, i) => ({ entry, i })).sort((a, b) => order(a.entry) - order(b.entry) || a.i - b.i).map(({ entry }) => entry);
 }
 
+/**
+ * The metadata with its physical name as text. A name with a token in it (a CfnParameter) is written
+ * as a CloudFormation expression; pseudo parameters of a stack with a known environment resolve,
+ * anything else is known only at deploy: shown as `${Name}`, with the names it depends on.
+ */
+function resolveName(meta: AppSecretMetadata, stack: AssemblyStack): { meta: AppSecretMetadata; deployTimeRefs?: string[] } {
+  const raw: unknown = meta.secretName;
+  if (typeof raw === 'string') return { meta };
+  const resolved = resolveValue(raw, stack.template, stack);
+  if (resolved !== undefined) return { meta: { ...meta, secretName: resolved } };
+  const refs: string[] = [];
+  const text = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const v = (value ?? {}) as Record<string, any>;
+    if (typeof v.Ref === 'string') {
+      const known = pseudoParameter(v.Ref, stack);
+      if (known !== undefined) return known;
+      refs.push(v.Ref);
+      return `\${${v.Ref}}`;
+    }
+    if (Array.isArray(v['Fn::Join']) && Array.isArray(v['Fn::Join'][1])) return v['Fn::Join'][1].map(text).join(String(v['Fn::Join'][0]));
+    refs.push('an expression');
+    return '${?}';
+  };
+  const secretName = text(raw);
+  return { meta: { ...meta, secretName }, deployTimeRefs: unique(refs) };
+}
+
 /** `PARTNER_TOKEN_SECRET_NAME` -> `partner-token`: what `getEnv` maps back to the same key. */
 export function logicalNameFromEnvKey(envKey: string): string {
   const base = envKey.endsWith(SECRET_ENV_KEY_SUFFIX) ? envKey.slice(0, -SECRET_ENV_KEY_SUFFIX.length) : envKey;
@@ -107,7 +142,8 @@ function appSecretsOf(stack: AssemblyStack): AppSecretMetadata[] {
   for (const entries of Object.values(stack.metadata)) {
     for (const entry of entries) {
       const data = entry.data as Partial<AppSecretMetadata> | undefined;
-      if (entry.type === APP_SECRET_METADATA_TYPE && typeof data?.name === 'string' && typeof data.secretName === 'string') {
+      // A secretName that is not a string is a CloudFormation expression (a token in the name): see resolveName.
+      if (entry.type === APP_SECRET_METADATA_TYPE && typeof data?.name === 'string' && data.secretName !== undefined && data.secretName !== null) {
         found.push(data as AppSecretMetadata);
       }
     }

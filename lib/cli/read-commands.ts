@@ -7,7 +7,7 @@ import { EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { bold, Io, paint, progressReporter, renderTable, setCommand, toJson } from './output';
 import { selectStacks } from './select';
-import { checkSecrets, SecretStatus } from './status';
+import { checkSecrets, NAME_UNRESOLVED, SecretStatus } from './status';
 
 /** The secrets of the stacks `--stack` selects (all stacks without it). */
 export function selectedSecrets(args: ParsedArgs): SecretEntry[] {
@@ -54,7 +54,8 @@ function fixFor(entry: SecretEntry, status: SecretStatus): string {
     case 'denied':
       return `${status.detail}`;
     default:
-      if (status.errorCode === LOCATION_MISMATCH || isTimeout({ name: status.errorCode })) return status.detail;
+      // Their detail already says what to do.
+      if ([LOCATION_MISMATCH, NAME_UNRESOLVED].includes(status.errorCode ?? '') || isTimeout({ name: status.errorCode })) return status.detail;
       return `checking it failed: ${status.detail}; the SDK already retried, run check again`;
   }
 }

@@ -31,6 +31,7 @@ export function fingerprint(value: string | Uint8Array): string {
 
 /** Checks one secret. Rejects only with errors that end the command (credentials, region, SDK). */
 export async function checkSecret(entry: SecretEntry): Promise<SecretStatus> {
+  if (entry.deployTimeRefs) return { status: 'error', detail: deployTimeNameProblem(entry), errorCode: NAME_UNRESOLVED };
   const sdk = loadSdk();
   const client = clientFor(entry.region);
   const secretId = secretIdOf(entry);
@@ -119,6 +120,17 @@ async function describe(entry: SecretEntry, secretId: string): Promise<{ settled
 
 function scheduledForDeletion(entry: SecretEntry): SecretStatus {
   return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}` };
+}
+
+/** The errorCode of a secret whose physical name is known only at deploy. */
+export const NAME_UNRESOLVED = 'NameUnresolved';
+
+/** Why the CLI cannot act on a secret whose name depends on deploy-time values, and what to do instead. */
+export function deployTimeNameProblem(entry: SecretEntry): string {
+  const refs = entry.deployTimeRefs ?? [];
+  return `its physical name ${entry.secretName} depends on a value known only at deploy (parameter${refs.length > 1 ? 's' : ''} ${refs.join(', ')}), ` +
+    'so the CLI cannot tell which secret it is: use the deployed name with aws secretsmanager put-secret-value --secret-id NAME (describe-secret to check it), ' +
+    'or give the secret a name known at synth (environment from context)';
 }
 
 /** Whether a value is AppSecret's generated placeholder: a JSON object with the marker key. */

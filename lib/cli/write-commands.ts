@@ -7,7 +7,7 @@ import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
 import { describeStacks, findSecret, knownNames, selectOneStack } from './select';
-import { checkSecret, fingerprint, SecretStatus } from './status';
+import { checkSecret, deployTimeNameProblem, fingerprint, SecretStatus } from './status';
 import { readLoadFile, readValue, valueProblems } from './values';
 
 /** The secrets of the one stack `--stack` names. */
@@ -53,6 +53,7 @@ function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined
 }
 
 async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<number> {
+  if (entry.deployTimeRefs) throw new CliError(`not set: ${entry.name}: ${deployTimeNameProblem(entry)}`);
   loadSdk(); // Before asking for a value that could not be written.
   await refuseOtherAccount(entry);
   const value = await readValue(entry, args.fromFile, (text) => io.err(text));
@@ -73,7 +74,7 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   // Everything that can be known without AWS is checked before anything is written.
   const planned = items.map((item) => ({ item, entry: findSecret(entries, item.key) }));
   const unknown = planned.filter(({ entry }) => !entry);
-  const invalid = planned.flatMap(({ item, entry }) => (entry ? valueProblems(entry, item.value).map((problem) => `${item.key} (${item.where}): ${problem}`) : []));
+  const invalid = planned.flatMap(({ item, entry }) => (entry ? (entry.deployTimeRefs ? [deployTimeNameProblem(entry)] : valueProblems(entry, item.value)).map((problem) => `${item.key} (${item.where}): ${problem}`) : []));
   const duplicates = planned.filter(({ entry }, i) => entry && planned.findIndex((other) => other.entry === entry) !== i);
   if (unknown.length > 0 || invalid.length > 0 || duplicates.length > 0) {
     for (const { item } of unknown) io.out(`unknown     ${item.key} (${item.where}): not a secret of stack ${stack}\n`);

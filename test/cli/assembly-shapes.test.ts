@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, NestedStack, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AppSecret } from '../../lib';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
@@ -40,11 +40,18 @@ beforeAll(async () => {
   (sub.node.defaultChild as lambda.CfnFunction).addPropertyOverride('Environment.Variables.HOME_KEY_SECRET_NAME',
     { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:eu-west-1:${AWS::AccountId}:secret:home/prod/home-key' });
   inlineFunction(reader, 'OtherAccount').addEnvironment('PEER_KEY_SECRET_NAME', 'arn:aws:secretsmanager:eu-west-1:999999999999:secret:home/prod/home-key');
+
+  // A name that depends on a deploy-time value (a CfnParameter): the assembly cannot say which secret it is.
+  const params = new Stack(app, 'Params');
+  const byParam = new AppSecret(params, 'TokKey', { name: 'tok-key', environment: new CfnParameter(params, 'Env', { type: 'String' }).valueAsString, nameOutput: false });
+  byParam.grantRead(inlineFunction(params, 'TokFn'));
+  new AppSecret(params, 'PlainKey', { name: 'plain-key', secretName: 'params/dev/plain-key', nameOutput: false });
   app.synth();
 
   endpoint = await startFakeSecretsManager({ region: 'eu-west-1', accountId: '123456789012' });
   endpoint.putSecret('parent/dev/api-key', 'api_key_nested_value_4e1f');
   endpoint.putSecret('home/prod/home-key', 'home_key_value_0e44d1');
+  endpoint.putSecret('params/dev/plain-key', 'plain_key_value_77c2e0');
 }, 120_000);
 
 afterAll(async () => {
@@ -77,4 +84,27 @@ test('readers in another region that name the secret by ARN are its functions, n
     ['Reader', 'peer-key', 'eu-west-1', '999999999999', true, 'missing', ['Reader/OtherAccount']],
   ]);
   expect(`${result.stdout}${result.stderr}`).not.toContain('home_key_value_0e44d1');
+});
+
+test('a secret whose name is known only at deploy is listed, fails check with what to do, and is never written', async () => {
+  const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  const list = await runCli(['list', '--json', '--app', outdir, '--stack', 'Params'], { env });
+  expect(list.code).toBe(0);
+  expect(JSON.parse(list.stdout).map((row: any) => [row.name, row.secretName, row.status, row.errorCode])).toEqual([
+    ['tok-key', 'Params/${Env}/tok-key', 'error', 'NameUnresolved'],
+    ['plain-key', 'params/dev/plain-key', 'set', null],
+  ]);
+  const check = await runCli(['check', '--app', outdir, '--stack', 'Params'], { env });
+  expect(check.code).toBe(1);
+  expect(check.stdout).toMatch(/tok-key.*depends on a value known only at deploy \(parameter Env\)/);
+  expect(check.stdout).toContain('1 of 2 secrets are not set');
+  const set = await runCli(['set', 'tok-key', '--app', outdir, '--stack', 'Params'], { env, stdin: 'tok_value_never_written_1' });
+  expect(set.code).toBe(1);
+  expect(set.stderr).toContain('aws secretsmanager put-secret-value');
+  const file = path.join(outdir, 'load.json');
+  fs.writeFileSync(file, JSON.stringify({ 'tok-key': 'tok_value_never_written_2', 'plain-key': 'plain_value_never_written_3' }));
+  const load = await runCli(['load', file, '--app', outdir, '--stack', 'Params'], { env });
+  expect(load.code).toBe(1);
+  expect(load.stdout).toMatch(/invalid .*tok-key.*known only at deploy/);
+  expect(endpoint.calls.PutSecretValue ?? 0).toBe(0);
 });
