@@ -12,7 +12,8 @@ export interface ParsedArgs {
   readonly command?: CommandName;
   readonly help: boolean;
   readonly version: boolean;
-  readonly app: string;
+  /** --app; undefined for the default (see assemblyDir). */
+  readonly app?: string;
   readonly stacks: readonly string[];
   readonly json: boolean;
   readonly dryRun: boolean;
@@ -99,7 +100,7 @@ function isCommand(word: string): word is CommandName {
   return (COMMANDS as readonly string[]).includes(word);
 }
 
-function defaults(partial: Partial<Omit<ParsedArgs, 'app'>> & { app?: string }): ParsedArgs {
+function defaults(partial: Partial<ParsedArgs>): ParsedArgs {
   return {
     help: false,
     version: false,
@@ -107,6 +108,5 @@ function defaults(partial: Partial<Omit<ParsedArgs, 'app'>> & { app?: string }):
     json: false,
     dryRun: false,
     ...partial,
-    app: partial.app ?? 'cdk.out',
   };
 }

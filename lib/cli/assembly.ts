@@ -43,12 +43,27 @@ export interface CfnResource {
   readonly Metadata?: Record<string, any>;
 }
 
+/**
+ * The cloud assembly's directory: --app, else the `output` that ./cdk.json sets (where `cdk synth`
+ * writes then), else ./cdk.out.
+ */
+export function assemblyDir(app: string | undefined): string {
+  if (app !== undefined) return path.resolve(app);
+  let output: unknown;
+  try {
+    output = JSON.parse(fs.readFileSync('cdk.json', 'utf8')).output;
+  } catch {
+    // No cdk.json, or one the CDK CLI would refuse too: the default.
+  }
+  return path.resolve(typeof output === 'string' && output !== '' ? output : 'cdk.out');
+}
+
 /** Every stack in the assembly at `dir`: its own in manifest order, then those of nested assemblies. */
 export function readAssembly(dir: string): AssemblyStack[] {
   const manifestFile = path.join(dir, 'manifest.json');
   if (!fs.existsSync(manifestFile)) {
     throw new CliError(`no cloud assembly in ${dir} (${manifestFile} does not exist). ` +
-      'Run `npx cdk synth` in your CDK app first, or point --app at the directory it writes (cdk.out by default).');
+      'Run `npx cdk synth` in your CDK app first, or point --app at the directory it writes (cdk.out, or the output set in cdk.json).');
   }
   return readManifest(dir);
 }

@@ -1,7 +1,6 @@
 /* `list` and `check`: every selected secret and its status. */
-import * as path from 'node:path';
 import { ParsedArgs } from './args';
-import { readAssembly } from './assembly';
+import { assemblyDir, readAssembly } from './assembly';
 import { isTimeout, LOCATION_MISMATCH } from './aws';
 import { EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
@@ -11,7 +10,7 @@ import { checkSecrets, NAME_UNRESOLVED, SecretStatus } from './status';
 
 /** The secrets of the stacks `--stack` selects (all stacks without it). */
 export function selectedSecrets(args: ParsedArgs): SecretEntry[] {
-  const all = readAssembly(path.resolve(args.app));
+  const all = readAssembly(assemblyDir(args.app));
   return buildInventory(selectStacks(all, args.stacks), all);
 }
 

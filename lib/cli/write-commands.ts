@@ -1,7 +1,6 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
-import * as path from 'node:path';
 import { ParsedArgs } from './args';
-import { readAssembly } from './assembly';
+import { assemblyDir, readAssembly } from './assembly';
 import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
@@ -12,7 +11,7 @@ import { readLoadFile, readValue, valueProblems } from './values';
 
 /** The secrets of the one stack `--stack` names. */
 function stackSecrets(args: ParsedArgs, command: string): SecretEntry[] {
-  const all = readAssembly(path.resolve(args.app));
+  const all = readAssembly(assemblyDir(args.app));
   const stack = selectOneStack(all, args.stacks[0], command);
   return buildInventory([stack], all);
 }
@@ -38,7 +37,7 @@ export async function setCommand(args: ParsedArgs, io: Io): Promise<number> {
  * the one-stack rules.
  */
 function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined {
-  const all = readAssembly(path.resolve(args.app));
+  const all = readAssembly(assemblyDir(args.app));
   if (all.length <= 1) return undefined;
   const inventory = buildInventory(all, all);
   const byPhysical = inventory.filter((entry) => entry.secretName === name);

@@ -87,6 +87,17 @@ describe('clear errors', () => {
     expect(here.stderr).toMatch(/no cloud assembly in \S*cdk\.out /);
   });
 
+  test('without --app, the output directory set in cdk.json is read, where cdk synth writes it', async () => {
+    const project = path.join(tmp, 'project-with-output');
+    fs.mkdirSync(project, { recursive: true });
+    fs.writeFileSync(path.join(project, 'cdk.json'), JSON.stringify({ app: 'npx ts-node bin/app.ts', output: 'build/assembly' }));
+    fs.cpSync(fx.outdir, path.join(project, 'build', 'assembly'), { recursive: true });
+    const result = await runCli(['list', '--json', '--stack', 'Shop-dev'], { cwd: project, env: fx.env() });
+    expect(result.stderr).not.toContain('no cloud assembly');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toHaveLength(4);
+  });
+
   test('an unknown stack lists the stacks there are', async () => {
     const result = await fx.cli(['list', '--stack', 'Shop-prod']);
     expect(result.code).toBe(1);
