@@ -169,10 +169,32 @@ function dotEnvValue(file: string, where: string, rest: string): string {
  * at the start of UTF-8 files: it is not part of a value, and JSON.parse refuses it.
  */
 function readFile(file: string): string {
+  let bytes: Buffer;
   try {
-    return fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
+    bytes = fs.readFileSync(file);
   } catch (e) {
     throw new CliError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return decodeUtf8(bytes, file).replace(/^\uFEFF/, '');
+}
+
+const REPLACEMENT_CHARACTER = Buffer.from('\uFFFD', 'utf8');
+
+/**
+ * UTF-8 text, or an error naming the first byte that is not: Node's decoder would put U+FFFD in its
+ * place, and the secret would be written with its bytes silently changed (a Latin-1 file, a keystore).
+ */
+function decodeUtf8(bytes: Buffer, source: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+  } catch {
+    let offset = 0;
+    for (const char of bytes.toString('utf8')) {
+      if (char === '\uFFFD' && !bytes.subarray(offset, offset + 3).equals(REPLACEMENT_CHARACTER)) break;
+      offset += Buffer.byteLength(char);
+    }
+    throw new CliError(`${source} is not UTF-8 text (byte ${offset + 1}), and Secrets Manager stores text as UTF-8: save it as UTF-8 ` +
+      '(e.g. iconv -f latin1 -t utf-8), or base64-encode binary data first; nothing was written');
   }
 }
 
@@ -212,7 +234,11 @@ function readStdin(idleMs: number | undefined): Promise<{ text: string; timedOut
     };
     const onEnd = () => {
       settle();
-      resolve({ text: Buffer.concat(chunks).toString('utf8'), timedOut: false });
+      try {
+        resolve({ text: decodeUtf8(Buffer.concat(chunks), 'stdin'), timedOut: false });
+      } catch (e) {
+        reject(e);
+      }
     };
     const onError = (e: Error) => {
       settle();

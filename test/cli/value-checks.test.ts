@@ -90,6 +90,23 @@ describe('files as editors save them', () => {
     expect(result.code).toBe(0);
     expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
   });
+
+  test('text that is not UTF-8 (Latin-1, a binary keystore) is refused instead of written with its bytes replaced', async () => {
+    const latin1 = path.join(tmp, 'latin1.txt');
+    fs.writeFileSync(latin1, Buffer.from('pass\u00e9_91', 'latin1'));
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--from-file', latin1]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`${latin1} is not UTF-8 text (byte 5)`);
+    const piped = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: Buffer.from([0x6b, 0xff, 0x31]) });
+    expect(piped.code).toBe(1);
+    expect(piped.stderr).toContain('stdin is not UTF-8 text (byte 2)');
+    const env = path.join(tmp, 'latin1.env');
+    fs.writeFileSync(env, Buffer.from('stripe-api-key=caf\u00e9_20\n', 'latin1'));
+    const load = await fx.cli(['load', env, '--stack', 'Shop-dev']);
+    expect(load.code).toBe(1);
+    expect(load.stderr).toContain(`${env} is not UTF-8 text (byte 19)`);
+    expect(puts()).toBe(0);
+  });
 });
 
 /**

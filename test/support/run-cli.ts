@@ -42,7 +42,7 @@ export interface CliResult {
 export interface RunCliOptions {
   readonly env?: Record<string, string | undefined>;
   /** Written to stdin, then stdin is closed; without it stdin is /dev/null-like (closed at once). */
-  readonly stdin?: string;
+  readonly stdin?: string | Buffer;
   readonly cwd?: string;
   /** Run this copy of the entry instead of the repository's. */
   readonly entry?: string;
