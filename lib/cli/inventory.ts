@@ -118,7 +118,7 @@ function resolveName(meta: AppSecretMetadata, stack: AssemblyStack): { meta: App
     if (typeof value === 'string') return value;
     const v = (value ?? {}) as Record<string, any>;
     if (typeof v.Ref === 'string') {
-      const known = pseudoParameter(v.Ref, stack);
+      const known = knownPseudoParameter(v.Ref, stack);
       if (known !== undefined) return known;
       refs.push(v.Ref);
       return `\${${v.Ref}}`;
@@ -158,7 +158,8 @@ function functionReads(stack: AssemblyStack): FunctionRead[] {
       if (resource.Type !== 'AWS::Lambda::Function') continue;
       const variables: Record<string, unknown> = resource.Properties?.Environment?.Variables ?? {};
       for (const [envKey, raw] of Object.entries(variables)) {
-        const value = resolveValue(raw, template, stack);
+        // An environment-agnostic stack's ARNs hold its region and account as pseudo parameters: kept as markers, read as the defaults.
+        const value = resolveValue(raw, template, stack, true);
         if (value === undefined) continue;
         const arn = parseSecretArn(value);
         reads.push({
@@ -166,7 +167,8 @@ function functionReads(stack: AssemblyStack): FunctionRead[] {
           stack,
           envKey,
           secretName: arn?.name ?? value,
-          arn: arn ? value : undefined,
+          // An ARN with a part known only at deploy is no id to call with; its name is.
+          arn: arn && arn.region !== undefined && arn.account !== undefined ? value : undefined,
           account: arn?.account,
           region: arn?.region,
           // Any variable may carry an AppSecret's name (a custom envKey); unmatched ones count only if they look like secrets.
@@ -188,29 +190,33 @@ function functionPath(stack: AssemblyStack, logicalId: string, resource: CfnReso
  * A literal, a Ref to a secret of the same template (its Name), or an Fn::Join/Fn::Sub of literals
  * and pseudo parameters known from the stack's environment. Anything else is not followed.
  */
-function resolveValue(value: unknown, template: CfnTemplate, stack: AssemblyStack): string | undefined {
+function resolveValue(value: unknown, template: CfnTemplate, stack: AssemblyStack, markUnknownEnv = false): string | undefined {
   if (typeof value === 'string') return value;
   if (typeof value !== 'object' || value === null) return undefined;
   const v = value as Record<string, any>;
+  const pseudoParameter = (name: string) => knownPseudoParameter(name, stack) ?? (markUnknownEnv ? UNKNOWN_ENV_MARKERS[name] : undefined);
   if (typeof v.Ref === 'string') {
-    const pseudo = pseudoParameter(v.Ref, stack);
+    const pseudo = pseudoParameter(v.Ref);
     if (pseudo !== undefined) return pseudo;
     const target = template.Resources?.[v.Ref];
     return target?.Type === 'AWS::SecretsManager::Secret' && typeof target.Properties?.Name === 'string' ? target.Properties.Name : undefined;
   }
   if (Array.isArray(v['Fn::Join']) && Array.isArray(v['Fn::Join'][1])) {
-    const parts = v['Fn::Join'][1].map((part: unknown) => resolveValue(part, template, stack));
+    const parts = v['Fn::Join'][1].map((part: unknown) => resolveValue(part, template, stack, markUnknownEnv));
     return parts.every((part: string | undefined) => part !== undefined) ? parts.join(v['Fn::Join'][0]) : undefined;
   }
   if (typeof v['Fn::Sub'] === 'string') {
     let unresolved = false;
-    const text = v['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_: string, name: string) => pseudoParameter(name, stack) ?? (unresolved = true, ''));
+    const text = v['Fn::Sub'].replace(/\$\{([^}]+)\}/g, (_: string, name: string) => pseudoParameter(name) ?? (unresolved = true, ''));
     return unresolved ? undefined : text;
   }
   return undefined;
 }
 
-function pseudoParameter(name: string, stack: AssemblyStack): string | undefined {
+/** What an environment-agnostic stack's unknown region and account read as in an ARN: parseSecretArn takes them for the defaults. */
+const UNKNOWN_ENV_MARKERS: Record<string, string> = { 'AWS::Region': '(default-region)', 'AWS::AccountId': '(default-account)' };
+
+function knownPseudoParameter(name: string, stack: AssemblyStack): string | undefined {
   switch (name) {
     case 'AWS::Partition': return partitionOf(stack.region);
     case 'AWS::Region': return stack.region;
@@ -227,10 +233,11 @@ export function partitionOf(region: string | undefined): string {
   return 'aws';
 }
 
-/** `arn:aws:secretsmanager:eu-west-1:111122223333:secret:name[-AbCdEf]` -> its parts. */
-function parseSecretArn(value: string): { region: string; account: string; name: string } | undefined {
+/** `arn:aws:secretsmanager:eu-west-1:111122223333:secret:name[-AbCdEf]` -> its parts; a marker part is undefined (the default). */
+function parseSecretArn(value: string): { region?: string; account?: string; name: string } | undefined {
   const match = /^arn:[^:]+:secretsmanager:([^:]+):([^:]+):secret:(.+)$/.exec(value);
-  return match ? { region: match[1], account: match[2], name: match[3] } : undefined;
+  const known = (part: string) => (Object.values(UNKNOWN_ENV_MARKERS).includes(part) ? undefined : part);
+  return match ? { region: known(match[1]), account: known(match[2]), name: match[3] } : undefined;
 }
 
 /** `-` and the six random characters Secrets Manager appends to a name in a complete ARN. */

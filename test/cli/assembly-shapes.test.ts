@@ -8,6 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, CfnParameter, NestedStack, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AppSecret } from '../../lib';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { runCli } from '../support/run-cli';
@@ -46,12 +47,20 @@ beforeAll(async () => {
   const byParam = new AppSecret(params, 'TokKey', { name: 'tok-key', environment: new CfnParameter(params, 'Env', { type: 'String' }).valueAsString, nameOutput: false });
   byParam.grantRead(inlineFunction(params, 'TokFn'));
   new AppSecret(params, 'PlainKey', { name: 'plain-key', secretName: 'params/dev/plain-key', nameOutput: false });
+
+  // An environment-agnostic stack (cdk init's default) whose function gets a secret's ARN from CDK: pseudo parameters in it.
+  const agnostic = new Stack(app, 'Agnostic');
+  const partner = secretsmanager.Secret.fromSecretNameV2(agnostic, 'Partner', 'legacy/agnostic-partner');
+  const partnerFn = inlineFunction(agnostic, 'PartnerFn');
+  partnerFn.addEnvironment('PARTNER_SECRET_NAME', partner.secretArn);
+  partner.grantRead(partnerFn);
   app.synth();
 
   endpoint = await startFakeSecretsManager({ region: 'eu-west-1', accountId: '123456789012' });
   endpoint.putSecret('parent/dev/api-key', 'api_key_nested_value_4e1f');
   endpoint.putSecret('home/prod/home-key', 'home_key_value_0e44d1');
   endpoint.putSecret('params/dev/plain-key', 'plain_key_value_77c2e0');
+  endpoint.putSecret('legacy/agnostic-partner', 'partner_value_agnostic_5b1');
 }, 120_000);
 
 afterAll(async () => {
@@ -107,4 +116,15 @@ test('a secret whose name is known only at deploy is listed, fails check with wh
   expect(load.code).toBe(1);
   expect(load.stdout).toMatch(/invalid .*tok-key.*known only at deploy/);
   expect(endpoint.calls.PutSecretValue ?? 0).toBe(0);
+});
+
+test('an environment-agnostic stack\'s function that reads a secret by an ARN CDK built (region and account at deploy) lists it, in the default region', async () => {
+  const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  const result = await runCli(['list', '--json', '--app', outdir, '--stack', 'Agnostic'], { env });
+  expect(result.code).toBe(0);
+  const rows = JSON.parse(result.stdout);
+  expect(rows.map((row: any) => [row.name, row.secretName, row.imported, row.region, row.account, row.status, row.functions])).toEqual([
+    ['partner', 'legacy/agnostic-partner', true, null, null, 'set', ['Agnostic/PartnerFn']],
+  ]);
+  expect(endpoint.requests.map((request) => request.secretIds[0])).toContain('legacy/agnostic-partner');
 });
