@@ -6,7 +6,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, CfnParameter, NestedStack, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AppSecret } from '../../lib';
@@ -54,6 +54,11 @@ beforeAll(async () => {
   const partnerFn = inlineFunction(agnostic, 'PartnerFn');
   partnerFn.addEnvironment('PARTNER_SECRET_NAME', partner.secretArn);
   partner.grantRead(partnerFn);
+
+  // A stage inside a stage, its stack holding a NestedStack: nested assemblies two deep.
+  const innerStage = new Stage(new Stage(app, 'Outer', { env: { account: '123456789012', region: 'eu-west-1' } }), 'Inner');
+  const deepNested = new NestedStack(new Stack(innerStage, 'Deep'), 'Part');
+  new AppSecret(deepNested, 'DeepKey', { name: 'deep-key', secretName: 'outer/deep-key', nameOutput: false }).grantRead(inlineFunction(deepNested, 'DeepFn'));
   app.synth();
 
   endpoint = await startFakeSecretsManager({ region: 'eu-west-1', accountId: '123456789012' });
@@ -127,4 +132,17 @@ test('an environment-agnostic stack\'s function that reads a secret by an ARN CD
     ['partner', 'legacy/agnostic-partner', true, null, null, 'set', ['Agnostic/PartnerFn']],
   ]);
   expect(endpoint.requests.map((request) => request.secretIds[0])).toContain('legacy/agnostic-partner');
+});
+
+test('a stack in a stage inside a stage, with a NestedStack: found by display path, its ** glob and its CloudFormation name', async () => {
+  const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+  for (const stack of ['Outer/Inner/Deep', 'Outer/**', 'Outer-Inner-Deep']) {
+    const result = await runCli(['list', '--json', '--app', outdir, '--stack', stack], { env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).map((row: any) => [row.stack, row.name, row.region, row.functions])).toEqual([
+      ['Outer/Inner/Deep', 'deep-key', 'eu-west-1', ['Outer/Inner/Deep/Part/DeepFn']],
+    ]);
+  }
+  const oneLevel = await runCli(['list', '--json', '--app', outdir, '--stack', 'Outer/*'], { env });
+  expect(oneLevel.code).toBe(1);
 });
