@@ -136,6 +136,12 @@ export function fatalAwsError(e: unknown, entry: SecretEntry): CliError | undefi
   const code = errorCode(e);
   const message = e instanceof Error ? e.message : String(e);
   if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
+    const profile = process.env.AWS_PROFILE;
+    if (profile) {
+      // The profile is missing, misspelled or expired: telling them to set AWS_PROFILE would not help.
+      return new CliError(`AWS_PROFILE=${profile} gives no credentials: check that the profile exists (aws configure list-profiles), ` +
+        'and sign in again if it uses SSO (aws sso login).');
+    }
     return new CliError('no AWS credentials found. Configure them as for the AWS CLI: AWS_PROFILE (after `aws configure` or ' +
       '`aws sso login`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.');
   }

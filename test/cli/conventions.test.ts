@@ -112,6 +112,13 @@ describe('clear errors', () => {
     expect(result.stderr).toContain('AWS_PROFILE');
   });
 
+  test('AWS_PROFILE naming a profile that is not configured: says which profile, not that none is set', async () => {
+    const result = await fx.cli(['list', '--stack', 'Shop-dev'], { env: { ...bareAwsEnv(), AWS_REGION: 'us-east-1', AWS_PROFILE: 'shop-prod-typo' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('AWS_PROFILE=shop-prod-typo gives no credentials');
+    expect(result.stderr).toContain('aws configure list-profiles');
+  });
+
   test('no region for an environment-agnostic stack: names the stack and AWS_REGION', async () => {
     const result = await fx.cli(['check', '--stack', 'Shop-dev'], { env: { ...bareAwsEnv(), AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' } });
     expect(result.code).toBe(1);
