@@ -60,12 +60,13 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
       'Use --from-file PATH, pipe it on stdin, or type it at the prompt.', command);
   }
 
-  let parsed: { values: Record<string, unknown>; positionals: string[] };
+  let parsed: { values: Record<string, unknown>; positionals: string[]; tokens: Array<{ kind: string; name?: string }> };
   try {
-    parsed = parseArgs({ args: [...rest], options: OPTIONS[command], allowPositionals: true, strict: true });
+    parsed = parseArgs({ args: [...rest], options: OPTIONS[command], allowPositionals: true, strict: true, tokens: true });
   } catch (e) {
     throw new UsageError(`${command}: ${(e as Error).message.replace(/\. To specify a positional argument.*$/s, '')}`, command);
   }
+  refuseRepeated(command, parsed.tokens);
   const { values, positionals } = parsed;
   const help = values.help === true;
   const stack = values.stack;
@@ -94,6 +95,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
     if (positionals.length > 1) throw new UsageError(`load takes one FILE (got ${positionals.length} arguments)`, command);
   }
   return result;
+}
+
+/** parseArgs keeps the last of a repeated single-value option: `set --stack A --stack B` would write to B. */
+function refuseRepeated(command: CommandName, tokens: ReadonlyArray<{ kind: string; name?: string }>): void {
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (token.kind !== 'option' || token.name === undefined || OPTIONS[command][token.name]?.multiple) continue;
+    if (seen.has(token.name)) throw new UsageError(`${command}: --${token.name} is given twice; give it once`, command);
+    seen.add(token.name);
+  }
 }
 
 function isCommand(word: string): word is CommandName {

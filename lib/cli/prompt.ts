@@ -25,7 +25,7 @@ export function promptHidden(prompt: string): Promise<string> {
         if (char === '\r' || char === '\n' || char === '\u0004') return finish();
         if (char === '\u0003') return finish(new CliError('cancelled; nothing was written', 130));
         if (char === '\u007f' || char === '\b') value = value.slice(0, -1);
-        else if (char >= ' ') value += char;
+        else if (char >= ' ' || char === '\t') value += char; // other control characters are keys, not text
       }
     };
     stdin.resume();

@@ -62,6 +62,14 @@ describe('set', () => {
     expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
   });
 
+  test('a tab typed at the prompt is kept in the value', async () => {
+    const value = fx.remember('Shop-dev/dev/stripe-api-key', 'sk_tab\tseparated_31c9');
+    const result = await runCliInPty(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--app', fx.outdir], { env: fx.env(), input: value, waitFor: 'input hidden' });
+    fx.outputs.push(result);
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
+  });
+
   test('Ctrl-C at the prompt cancels with exit 130 and writes nothing', async () => {
     const result = await runCliInPty(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--app', fx.outdir], { env: fx.env(), input: 'sk_partial\u0003', waitFor: 'input hidden' });
     fx.outputs.push(result);
@@ -133,6 +141,13 @@ describe('set', () => {
     expect(option.code).toBe(2);
     expect(option.stderr).toContain('shell history');
     expect(`${positional.stderr}${option.stderr}`).not.toContain('sk_cmdline_never_5e2');
+    expect(puts()).toBe(0);
+  });
+
+  test('an option given twice that takes one value is a usage error, not a silent choice of the last', async () => {
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--stack', 'Shop-prod'], { stdin: 'sk_twice_never_written' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('--stack is given twice');
     expect(puts()).toBe(0);
   });
 
