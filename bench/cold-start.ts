@@ -10,7 +10,8 @@
  *
  * Times on a shared machine move by a few percent from run to run, more than the gap between peers
  * that load the same SDK. So each peer's cold start is also counted once in CPU instructions under
- * callgrind (valgrind), which gives the same count on every run whatever else the machine is doing.
+ * callgrind (valgrind), which does not depend on what else the machine is doing: counts of the same
+ * handler differ by up to about 1.5% between runs (how often the event loop wakes while waiting varies).
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';

@@ -38,8 +38,9 @@ function coldStartTables(m: Measurements, out: string[]): void {
     PEERS.map((p) => [p.name, p.setup, n1(cs[p.id].importMs), n1(cs[p.id].firstValueMs), `**${n1(cs[p.id].sumMs)}**`,
       p.id === 'powertools' ? 'baseline' : `${(cs[p.id].sumMs / pt).toFixed(2)}x`,
       count(cs[p.id].instructions), p.id === 'powertools' ? 'baseline' : countRatio(cs[p.id].instructions)])));
-    out.push(`\nTimes move by a few percent from run to run on a shared machine; a process's instruction count under callgrind is the same on
-every run, so it decides gaps that times cannot. Counted: the process minus one whose handler does nothing (Node's start and exit), as
+    out.push(`\nTimes move by a few percent from run to run on a shared machine. A process's instruction count under callgrind does not depend
+on the machine's load: counts of one handler differ by up to about 1.5% between runs (how often the event loop wakes while it waits), so it
+decides gaps of a few percent that times cannot. Counted: the process minus one whose handler does nothing (Node's start and exit), as
 the times count import + first value. "–": valgrind was not installed.`);
   }
   const b = m.bundles;
