@@ -97,13 +97,17 @@ export function parseCommandLine(argv: readonly string[]): ParsedArgs {
   return result;
 }
 
-/** parseArgs keeps the last of a repeated single-value option: `set --stack A --stack B` would write to B. */
+/**
+ * parseArgs keeps the last of a repeated single-value option: `set --stack A --stack B` would write to
+ * B. A repeated flag (`--json --json`) means the same once or twice, as scripts that build flag lists expect.
+ */
 function refuseRepeated(command: CommandName, tokens: ReadonlyArray<{ kind: string; name?: string }>): void {
   const seen = new Set<string>();
   for (const token of tokens) {
-    if (token.kind !== 'option' || token.name === undefined || OPTIONS[command][token.name]?.multiple) continue;
-    if (seen.has(token.name)) throw new UsageError(`${command}: --${token.name} is given twice; give it once`, command);
-    seen.add(token.name);
+    const spec = token.kind === 'option' && token.name !== undefined ? OPTIONS[command][token.name] : undefined;
+    if (spec === undefined || spec.type !== 'string' || spec.multiple) continue;
+    if (seen.has(token.name!)) throw new UsageError(`${command}: --${token.name} is given twice; give it once`, command);
+    seen.add(token.name!);
   }
 }
 

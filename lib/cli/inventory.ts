@@ -162,6 +162,8 @@ function functionReads(stack: AssemblyStack): FunctionRead[] {
         const value = resolveValue(raw, template, stack, true);
         if (value === undefined) continue;
         const arn = parseSecretArn(value);
+        // Only an ARN's region and account may be the defaults; a name built from them names no secret.
+        if (UNKNOWN_ENV_MARKER_VALUES.some((marker) => (arn?.name ?? value).includes(marker))) continue;
         reads.push({
           path: functionPath(stack, logicalId, resource),
           stack,
@@ -215,6 +217,7 @@ function resolveValue(value: unknown, template: CfnTemplate, stack: AssemblyStac
 
 /** What an environment-agnostic stack's unknown region and account read as in an ARN: parseSecretArn takes them for the defaults. */
 const UNKNOWN_ENV_MARKERS: Record<string, string> = { 'AWS::Region': '(default-region)', 'AWS::AccountId': '(default-account)' };
+const UNKNOWN_ENV_MARKER_VALUES = Object.values(UNKNOWN_ENV_MARKERS);
 
 function knownPseudoParameter(name: string, stack: AssemblyStack): string | undefined {
   switch (name) {

@@ -151,12 +151,19 @@ function parseDotEnv(file: string, text: string): LoadEntry[] {
 function dotEnvValue(file: string, where: string, rest: string): string {
   const quote = rest[0];
   if (quote === '\'' || quote === '"') {
-    // The first closing quote ends the value ('...' has no escapes; "..." has \" ); only a comment may follow.
-    let end = 1;
-    while (end < rest.length && rest[end] !== quote) end += quote === '"' && rest[end] === '\\' ? 2 : 1;
-    if (end >= rest.length) throw new CliError(`${file} ${where}: the quoted value has no closing ${quote}`);
-    if (!/^\s*(#.*)?$/.test(rest.slice(end + 1))) {
-      throw new CliError(`${file} ${where}: unexpected text after the closing ${quote}; only a # comment may follow a quoted value`);
+    // The value ends at the first closing quote that only a # comment (or nothing) follows: a comment
+    // may hold quotes (KEY="v" # "monthly"), and so may the value (KEY="{"user":"x"}"). '...' has no
+    // escapes; "..." has \" .
+    let end = -1;
+    let closings = 0;
+    for (let i = 1; i < rest.length && end < 0; i += quote === '"' && rest[i] === '\\' ? 2 : 1) {
+      if (rest[i] !== quote) continue;
+      closings++;
+      if (/^\s*(#.*)?$/.test(rest.slice(i + 1))) end = i;
+    }
+    if (end < 0) {
+      throw new CliError(closings === 0 ? `${file} ${where}: the quoted value has no closing ${quote}`
+        : `${file} ${where}: unexpected text after the closing ${quote}; only a # comment may follow a quoted value`);
     }
     const inner = rest.slice(1, end);
     return quote === '\'' ? inner : inner.replace(/\\([nrt"\\])/g, (_, c: string) => ({ n: '\n', r: '\r', t: '\t' } as Record<string, string>)[c] ?? c);

@@ -54,6 +54,8 @@ beforeAll(async () => {
   const partnerFn = inlineFunction(agnostic, 'PartnerFn');
   partnerFn.addEnvironment('PARTNER_SECRET_NAME', partner.secretArn);
   partner.grantRead(partnerFn);
+  // A name built from the deploy-time region is no secret the CLI can name: not followed, not listed.
+  inlineFunction(agnostic, 'RegionalFn').addEnvironment('DB_SECRET_NAME', `myapp/${agnostic.region}/db`);
 
   // A stage inside a stage, its stack holding a NestedStack: nested assemblies two deep.
   const innerStage = new Stage(new Stage(app, 'Outer', { env: { account: '123456789012', region: 'eu-west-1' } }), 'Inner');
@@ -123,7 +125,7 @@ test('a secret whose name is known only at deploy is listed, fails check with wh
   expect(endpoint.calls.PutSecretValue ?? 0).toBe(0);
 });
 
-test('an environment-agnostic stack\'s function that reads a secret by an ARN CDK built (region and account at deploy) lists it, in the default region', async () => {
+test('an environment-agnostic stack\'s function that reads a secret by an ARN CDK built (region and account at deploy) lists it, in the default region; a name built from the region is not listed', async () => {
   const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
   const result = await runCli(['list', '--json', '--app', outdir, '--stack', 'Agnostic'], { env });
   expect(result.code).toBe(0);

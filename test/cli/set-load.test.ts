@@ -151,6 +151,12 @@ describe('set', () => {
     expect(puts()).toBe(0);
   });
 
+  test('a flag given twice means what it means once', async () => {
+    const result = await fx.cli(['list', '--json', '--json', '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).length).toBeGreaterThan(0);
+  });
+
   test('an unknown name fails, listing the names the stack has', async () => {
     const result = await fx.cli(['set', 'strpe-api-key', '--stack', 'Shop-dev'], { stdin: 'whatever-value-1' });
     expect(result.code).toBe(1);
@@ -296,6 +302,15 @@ describe('load', () => {
     expect(result.code).toBe(0);
     expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe('sk_env_commented_3a9d');
     expect(await currentValue('Shop-dev/dev/webhook-signing-key')).toBe('whsec_env_commented_81f');
+  });
+
+  test('a .env double-quoted value may hold unescaped quotes, as JSON in a .env file usually does', async () => {
+    const json = '{"username":"shop","password":"pw_env_json_2d7e"}';
+    fx.remember('Shop-dev/dev/db-credentials', json);
+    const file = writeFile('json.env', `db-credentials="${json}"\n`);
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/db-credentials')).toBe(json);
   });
 
   test('a .env line with text after its closing quote fails naming the line, and nothing is written', async () => {
