@@ -81,8 +81,13 @@ export function resolveEnvKey(scope: Where, name: string, envKey: string | undef
 /** An ARN fails the name check on its ':'; the fix for it is the name inside, not other characters. */
 function refuseArn(scope: Where, secretName: string): void {
   if (Token.isUnresolved(secretName) || !secretName.startsWith('arn:')) return;
-  const name = secretName.split(':secret:')[1]?.replace(/-[A-Za-z0-9]{6}$/, '');
+  // A complete ARN ends in '-' and 6 random characters, but so may a name ('app/db-prod01'): say which part to drop.
+  const afterSecret = secretName.split(':secret:')[1];
+  const suffix = /-[A-Za-z0-9]{6}$/.exec(afterSecret ?? '')?.[0];
+  const pass = afterSecret === undefined ? "the secret's name"
+    : suffix === undefined ? `'${afterSecret}'`
+      : `'${afterSecret.slice(0, -suffix.length)}' if '${suffix}' is the random suffix Secrets Manager added (a complete ARN), else '${afterSecret}'`;
   throw invalidProp(scope, 'secretName', `'${secretName}' is an ARN, but fromSecretName takes the name of a secret in this stack's account and region`,
-    `pass secretName: '${name ?? '<name>'}' (the part after ':secret:', without the random suffix). For a secret of another account or region, ` +
+    `pass secretName: ${pass} (the part after ':secret:'). For a secret of another account or region, ` +
     'import it with secretsmanager.Secret.fromSecretCompleteArn, grantRead it, and set its ARN in the function\'s environment yourself');
 }

@@ -1,4 +1,5 @@
 import { Annotations, ArnFormat, CfnResource, Fn, Stack, Stage, Token, TokenComparison } from 'aws-cdk-lib';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -41,8 +42,8 @@ interface ReadLocation {
   readonly replica?: secretsmanager.ReplicaRegion;
   /** Whether the reader needs the ARN (another region or account), not just the name. */
   readonly byArn: boolean;
-  /** The stack of the reader (the function, or the grantee when it is a construct). */
-  readonly readerStack?: Stack;
+  /** The stack of the policy's principal (its role), else of the reader. */
+  readonly policyStack?: Stack;
 }
 
 /**
@@ -72,12 +73,13 @@ function functionBehind(secret: WiredSecret, grantee: iam.IGrantable): lambda.Fu
   // Versions and aliases (fn.currentVersion, lambda.Alias, and fn.latestVersion, which is no
   // QualifiedFunctionBase) run the function they qualify.
   const qualified: unknown = (grantee as { lambda?: unknown }).lambda;
-  if (qualified !== grantee && qualified instanceof lambda.FunctionBase) {
-    if (grantee instanceof lambda.FunctionBase) return functionBehind(secret, qualified);
-    // cloudfront.experimental.EdgeFunction: Lambda@Edge refuses environment variables, and runs in
-    // every region, where only the ARN finds the secret.
+  if (grantee instanceof lambda.FunctionBase && qualified !== grantee && qualified instanceof lambda.FunctionBase) {
+    return functionBehind(secret, qualified);
+  }
+  if (grantee instanceof cloudfront.experimental.EdgeFunction) {
+    // Lambda@Edge refuses environment variables, and runs in every region, where only the ARN finds the secret.
     Annotations.of(secret).addWarningV2('cdk-app-secrets:function-not-wired',
-      `grantRead gave '${Construct.isConstruct(grantee) ? grantee.node.path : qualified.node.path}' read access, but it is a Lambda@Edge function, which cannot have environment variables, ` +
+      `grantRead gave '${grantee.node.path}' read access, but it is a Lambda@Edge function, which cannot have environment variables, ` +
       `so none was written and the handler will not find '${secret.envKey}'. Fix: read the secret by its ARN in the handler's code, ` +
       `${edgeSecretId(secret)} (Lambda@Edge runs in many regions; the ARN reads the secret from its own).`);
     return undefined;
@@ -138,7 +140,11 @@ function readLocation(secret: WiredSecret, grantee: iam.IGrantable, fn: lambda.F
     throw invalidProp(secret, 'grantRead', `was called for account ${principalAccount}, but stack '${stack.node.path}' has no region, and a reader in another account needs the secret's ARN`,
       `give stack '${stack.node.path}' an env with account and region`);
   }
-  return { crossAccount, replica, byArn: fn !== undefined && knownEnvironment && readerElsewhere, readerStack };
+  // The policy goes on the principal's role, which may sit in another stack than the grantee (an
+  // EdgeFunction defined outside us-east-1 has its function and role in CDK's us-east-1 stack).
+  const principal = grantee.grantPrincipal;
+  const policyStack = Construct.isConstruct(principal) ? Stack.of(principal) : readerStack;
+  return { crossAccount, replica, byArn: fn !== undefined && knownEnvironment && readerElsewhere, policyStack };
 }
 
 /** The name, or for a reader in another region or account the (partial) ARN it must read. */
@@ -188,7 +194,7 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
     grant = grant.combine(grantMerged(grantee, {
       mergeKey: `kms-decrypt:${viaService}`,
       actions: ['kms:Decrypt'],
-      resourceArns: [decryptableKeyArn(stack, key, readRegion, location.readerStack)],
+      resourceArns: [decryptableKeyArn(stack, key, readRegion, location.policyStack)],
       conditions: { StringEquals: { 'kms:ViaService': viaService } },
     }));
   }
@@ -196,15 +202,20 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
 }
 
 /**
- * The key's ARN, or, where the reader's stack cannot reference it (a key created in a stack of
+ * The key's ARN, or, where the policy's stack cannot reference it (a key created in a stack of
  * another region, environment or stage, whose ARN CDK will not pass across), every key of the
  * account in that region (CDK's own cross-environment key grants take `*`). `kms:ViaService` still
  * limits it to decrypting through Secrets Manager, for secrets the reader may GetSecretValue.
  */
-function decryptableKeyArn(stack: Stack, key: kms.IKey, region: string, readerStack: Stack | undefined): string {
-  if (!Token.isUnresolved(key.keyArn) || !readerStack) return key.keyArn;
+function decryptableKeyArn(stack: Stack, key: kms.IKey, region: string, policyStack: Stack | undefined): string {
+  if (!Token.isUnresolved(key.keyArn) || !policyStack) return key.keyArn;
   const keyStack = Stack.of(key);
-  if (keyStack.environment === readerStack.environment && Stage.of(keyStack) === Stage.of(readerStack)) return key.keyArn;
+  if (Stage.of(keyStack) === Stage.of(policyStack)) {
+    if (keyStack.environment === policyStack.environment) return key.keyArn;
+    // crossRegionReferences lets a stack read another region's value (never another account's).
+    const sameAccount = Token.compareStrings(keyStack.account, policyStack.account) === TokenComparison.SAME;
+    if (sameAccount && (policyStack as unknown as { _crossRegionReferences?: boolean })._crossRegionReferences === true) return key.keyArn;
+  }
   if (Token.isUnresolved(stack.account) || Token.isUnresolved(region)) return stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' });
   return `arn:${partitionOf(region)}:kms:${region}:${stack.account}:key/*`;
 }

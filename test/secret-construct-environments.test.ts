@@ -66,6 +66,18 @@ describe('a function in another region', () => {
     });
   });
 
+  test('with crossRegionReferences on its stack may decrypt with the key\'s own ARN, not every key of the account', () => {
+    const app = new App();
+    const secrets = new Stack(app, 'Secrets', { env: { account: ACCOUNT, region: 'eu-west-1' }, crossRegionReferences: true });
+    const api = new Stack(app, 'Api', { env: { account: ACCOUNT, region: 'us-east-1' }, crossRegionReferences: true });
+    const secret = new AppSecret(secrets, 'Key', { name: 'stripe-api-key', environment: 'prod', encryptionKey: new kms.Key(secrets, 'Cmk') });
+    secret.grantRead(newFunction(api));
+    app.synth();
+    const decrypt = policyStatements(api).find((statement) => statement.Action === 'kms:Decrypt');
+    expect(decrypt?.Resource).toBeDefined();
+    expect(JSON.stringify(decrypt?.Resource)).not.toContain('key/*');
+  });
+
   test('in the secret\'s own environment still gets the plain name', () => {
     const app = new App();
     const secrets = newStack(app, 'Secrets', { account: ACCOUNT, region: 'eu-west-1' });

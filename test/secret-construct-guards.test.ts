@@ -5,9 +5,12 @@
 import { App, Aspects, CfnResource, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
 import { AppSecret, SecretEnvironmentGuard } from '../lib';
 import { functionEnvironment, newFunction, newStack, policyStatements } from './support/synth';
 
@@ -63,6 +66,34 @@ describe('grantees that are Lambda functions but not lambda.Function', () => {
     Annotations.fromStack(stack).hasWarning('/Shop/Key', Match.stringLikeRegexp(
       "grantRead gave 'Shop/Edge' read access, but it is a Lambda@Edge function, which cannot have environment variables.*Fix: .*arn:aws:secretsmanager:us-east-1:111111111111:secret:Shop/prod/k",
     ));
+  });
+
+  test('a Lambda@Edge function defined outside us-east-1 (its role in CDK\'s us-east-1 stack) may decrypt a secret under a key of the secret\'s stack', () => {
+    const app = new App();
+    const stack = newStack(app, 'Web', { account: '111111111111', region: 'eu-west-1' });
+    const edge = new cloudfront.experimental.EdgeFunction(stack, 'Edge', {
+      runtime: lambda.Runtime.NODEJS_20_X,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', encryptionKey: new kms.Key(stack, 'Cmk') }).grantRead(edge);
+    const assembly = app.synth();
+    const edgeStack = assembly.stacks.find((s) => s.stackName.startsWith('edge-lambda-stack'))!;
+    expect(JSON.stringify(edgeStack.template)).toContain('arn:aws:kms:eu-west-1:111111111111:key/*');
+  });
+
+  test('a construct of the user\'s own that exposes a lambda property is not taken for a Lambda@Edge function', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const fn = newFunction(stack, 'Inner');
+    class Api extends Construct implements iam.IGrantable {
+      public readonly lambda = fn;
+      public readonly grantPrincipal = fn.grantPrincipal;
+    }
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(new Api(stack, 'Api'));
+    app.synth();
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('Lambda@Edge'));
+    expect(warnings).toEqual([]);
   });
 
   test('a function imported by ARN without a role gets a warning for each, instead of a crash', () => {

@@ -358,7 +358,18 @@ describe('imported secrets', () => {
     const stack = newStack();
     expect(() => AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:legacy/stripe-AbCdEf' })).toThrow(
       "AppSecret 'Shop/Legacy': secretName 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:legacy/stripe-AbCdEf' is an ARN, but fromSecretName takes the name of a secret " +
-      "in this stack's account and region. Fix: pass secretName: 'legacy/stripe' (the part after ':secret:', without the random suffix)",
+      "in this stack's account and region. Fix: pass secretName: 'legacy/stripe' if '-AbCdEf' is the random suffix Secrets Manager added (a complete ARN), " +
+      "else 'legacy/stripe-AbCdEf' (the part after ':secret:')",
+    );
+  });
+
+  test('refuse a partial ARN, whose name may end like a suffix, without cutting the name', () => {
+    const stack = newStack();
+    expect(() => AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db-prod01' })).toThrow(
+      "else 'app/db-prod01' (the part after ':secret:')",
+    );
+    expect(() => AppSecret.fromSecretName(stack, 'Other', { secretName: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db' })).toThrow(
+      "Fix: pass secretName: 'app/db' (the part after ':secret:')",
     );
   });
 
