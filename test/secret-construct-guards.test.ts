@@ -54,11 +54,7 @@ describe('grantees that are Lambda functions but not lambda.Function', () => {
   test('a Lambda@Edge function gets the grant and a warning, but no variable, which Lambda@Edge refuses', () => {
     const app = new App();
     const stack = newStack(app, 'Shop', { account: '111111111111', region: 'us-east-1' });
-    const edge = new cloudfront.experimental.EdgeFunction(stack, 'Edge', {
-      runtime: lambda.Runtime.NODEJS_20_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => {}'),
-    });
+    const edge = newEdgeFunction(stack);
     new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(edge);
     app.synth();
     expect(functionEnvironment(stack, 'Edge')).toEqual({});
@@ -71,11 +67,7 @@ describe('grantees that are Lambda functions but not lambda.Function', () => {
   test('a Lambda@Edge function defined outside us-east-1 (its role in CDK\'s us-east-1 stack) may decrypt a secret under a key of the secret\'s stack', () => {
     const app = new App();
     const stack = newStack(app, 'Web', { account: '111111111111', region: 'eu-west-1' });
-    const edge = new cloudfront.experimental.EdgeFunction(stack, 'Edge', {
-      runtime: lambda.Runtime.NODEJS_20_X,
-      handler: 'index.handler',
-      code: lambda.Code.fromInline('exports.handler = async () => {}'),
-    });
+    const edge = newEdgeFunction(stack);
     new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', encryptionKey: new kms.Key(stack, 'Cmk') }).grantRead(edge);
     const assembly = app.synth();
     const edgeStack = assembly.stacks.find((s) => s.stackName.startsWith('edge-lambda-stack'))!;
@@ -258,3 +250,11 @@ describe('forward compatibility', () => {
     expect(imported.secretRef).toEqual({ secretId: expect.any(String) });
   });
 });
+
+function newEdgeFunction(stack: Stack): cloudfront.experimental.EdgeFunction {
+  return new cloudfront.experimental.EdgeFunction(stack, 'Edge', {
+    runtime: lambda.Runtime.NODEJS_20_X,
+    handler: 'index.handler',
+    code: lambda.Code.fromInline('exports.handler = async () => {}'),
+  });
+}
