@@ -239,7 +239,7 @@ export function partitionOf(region: string | undefined): string {
 /** `arn:aws:secretsmanager:eu-west-1:111122223333:secret:name[-AbCdEf]` -> its parts; a marker part is undefined (the default). */
 function parseSecretArn(value: string): { region?: string; account?: string; name: string } | undefined {
   const match = /^arn:[^:]+:secretsmanager:([^:]+):([^:]+):secret:(.+)$/.exec(value);
-  const known = (part: string) => (Object.values(UNKNOWN_ENV_MARKERS).includes(part) ? undefined : part);
+  const known = (part: string) => (UNKNOWN_ENV_MARKER_VALUES.includes(part) ? undefined : part);
   return match ? { region: known(match[1]), account: known(match[2]), name: match[3] } : undefined;
 }
 
