@@ -9,9 +9,12 @@
  * peer, and hide the libraries' own costs.
  *
  * Times on a shared machine move by a few percent from run to run, more than the gap between peers
- * that load the same SDK. So each peer's cold start is also counted once in CPU instructions under
- * callgrind (valgrind), which does not depend on what else the machine is doing: counts of the same
- * handler differ by up to about 1.5% between runs (how often the event loop wakes while waiting varies).
+ * that load the same SDK. So each peer's cold start is also counted in CPU instructions under callgrind
+ * (valgrind), which does not depend on what else the machine is doing. V8 runs on one thread there
+ * (`--single-threaded`: no background compile or GC threads racing the main one), which makes the
+ * count of a handler nearly the same on every run (0.01% apart here, against up to 1.5% with V8's
+ * threads); each is counted twice and the report says how far the two
+ * runs were apart, so a run shows whether that still holds.
  */
 import { execFile } from 'child_process';
 import * as fs from 'fs';
@@ -34,8 +37,10 @@ export interface ColdStart {
   readonly firstValueMs: number;
   readonly sumMs: number;
   readonly samples: Sample[];
-  /** CPU instructions of import + first value (one run under callgrind); undefined without valgrind. */
+  /** CPU instructions of import + first value (the first of two runs under callgrind); undefined without valgrind. */
   readonly instructions?: number;
+  /** How far the two counts were apart, as a fraction of the first (0: the same count). */
+  readonly instructionsSpread?: number;
 }
 
 const SCRIPT = `
@@ -63,13 +68,14 @@ function once(endpoints: Endpoints, p: Peer): Promise<Sample> {
 
 /**
  * Under callgrind the process runs ~50x slower: timeouts that only the runtime reads are raised so
- * that the slow-down does not trip them; fixed seeds keep V8's hashing and GC the same run to run.
+ * that the slow-down does not trip them; fixed seeds and one V8 thread keep V8's hashing, compiling
+ * and GC the same run to run.
  */
 const SLOW_TIMEOUTS = { CDK_APP_SECRETS_TIMEOUT_MS: '300000', CDK_APP_SECRETS_REQUEST_TIMEOUT_MS: '300000', CDK_APP_SECRETS_CONNECT_TIMEOUT_MS: '300000' };
 
 /** Instructions of one process under callgrind running `file`'s handler; undefined without valgrind. */
 function callgrind(file: string, env: NodeJS.ProcessEnv, what: string): Promise<number | undefined> {
-  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--hash-seed=1', '--random-seed=1', '-e', SCRIPT, file];
+  const args = ['--tool=callgrind', '--callgrind-out-file=/dev/null', process.execPath, '--hash-seed=1', '--random-seed=1', '--single-threaded', '-e', SCRIPT, file];
   return new Promise((resolve, reject) => {
     execFile('valgrind', args, { env: { ...env, ...SLOW_TIMEOUTS }, timeout: 600_000, maxBuffer: 1e8 }, (error, _stdout, stderr) => {
       if ((error as NodeJS.ErrnoException | null)?.code === 'ENOENT') return resolve(undefined);
@@ -81,26 +87,50 @@ function callgrind(file: string, env: NodeJS.ProcessEnv, what: string): Promise<
   });
 }
 
+/** The same process counted twice: its first count, and how far the second was from it. */
+interface Count {
+  readonly instructions: number;
+  readonly spread: number;
+}
+
+async function countTwice(file: string, env: NodeJS.ProcessEnv, what: string, check: () => void): Promise<Count | undefined> {
+  const counts: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const c = await callgrind(file, env, what);
+    if (c === undefined) return undefined;
+    check();
+    counts.push(c);
+  }
+  return { instructions: counts[0], spread: Math.abs(counts[1] - counts[0]) };
+}
+
 /**
  * Each peer's import + first value in CPU instructions: its process's count minus that of a process
- * whose handler does nothing (Node's own start and exit, ~60% of the whole, the same for every peer),
- * so that the ratios compare what the times compare.
+ * whose handler does nothing (Node's own start and exit, over half the whole, the same for every
+ * peer), so that the ratios compare what the times compare. The spread is both processes' spreads
+ * over the difference.
  */
-async function countInstructions(endpoints: Endpoints, log: (line: string) => void): Promise<Map<PeerId, number> | undefined> {
+async function countInstructions(endpoints: Endpoints, log: (line: string) => void): Promise<Map<PeerId, Count> | undefined> {
   const empty = path.join(WORK, 'handlers', 'empty.js');
   fs.writeFileSync(empty, 'exports.handler = async () => 1;\n');
-  const baseline = await callgrind(empty, endpoints.env(false), 'an empty handler');
+  const baseline = await countTwice(empty, endpoints.env(false), 'an empty handler', () => {});
   if (baseline === undefined) {
     log('  valgrind not found: cold starts are not counted in CPU instructions');
     return undefined;
   }
-  const counts = new Map<PeerId, number>();
+  const counts = new Map<PeerId, Count>();
   for (const p of PEERS) {
-    endpoints.secretsManager.resetCalls();
-    endpoints.extension.resetRequests();
-    const total = (await callgrind(handlerBundle(p.handler), endpoints.env(p.extension), p.name))!;
-    checkTransport(endpoints, p);
-    counts.set(p.id, total - baseline);
+    const reset = (): void => {
+      endpoints.secretsManager.resetCalls();
+      endpoints.extension.resetRequests();
+    };
+    reset();
+    const total = (await countTwice(handlerBundle(p.handler), endpoints.env(p.extension), p.name, () => {
+      checkTransport(endpoints, p);
+      reset();
+    }))!;
+    const instructions = total.instructions - baseline.instructions;
+    counts.set(p.id, { instructions, spread: (total.spread + baseline.spread) / instructions });
   }
   return counts;
 }
@@ -119,7 +149,7 @@ function checkTransport(endpoints: Endpoints, p: Peer): void {
 export async function runColdStarts(log: (line: string) => void): Promise<Record<PeerId, ColdStart>> {
   const endpoints = await startEndpoints(0);
   const samples = new Map<PeerId, Sample[]>(PEERS.map((p) => [p.id, []]));
-  let counted: Map<PeerId, number> | undefined;
+  let counted: Map<PeerId, Count> | undefined;
   try {
     // Interleaved so disk cache and CPU frequency affect every peer alike; the first round only warms
     // the OS file cache and is dropped.
@@ -141,9 +171,11 @@ export async function runColdStarts(log: (line: string) => void): Promise<Record
       firstValueMs: median(s.map((x) => x.firstValueMs)),
       sumMs: median(s.map((x) => x.importMs + x.firstValueMs)),
       samples: s,
-      instructions: counted?.get(p.id),
+      instructions: counted?.get(p.id)?.instructions,
+      instructionsSpread: counted?.get(p.id)?.spread,
     };
-    const count = counted === undefined ? '' : `, ${(counted.get(p.id)! / 1e6).toFixed(1)}M instructions`;
+    const c = counted?.get(p.id);
+    const count = c === undefined ? '' : `, ${(c.instructions / 1e6).toFixed(1)}M instructions (second run ${(c.spread * 100).toFixed(2)}% apart)`;
     log(`  cold start ${p.name}: import ${results[p.id].importMs.toFixed(1)} ms + first value ${results[p.id].firstValueMs.toFixed(1)} ms${count}`);
   }
   return results;

@@ -34,14 +34,16 @@ function coldStartTables(m: Measurements, out: string[]): void {
     const count = (x: number | undefined): string => x === undefined ? '–' : `${(x / 1e6).toFixed(1)}M`;
     const countRatio = (x: number | undefined): string => x === undefined || ptCount === undefined ? '–' : `${(x / ptCount).toFixed(3)}x`;
     out.push(table(['Peer', 'Configuration', 'import ms', 'first value ms', 'import + first value ms (median of the sums)', 'vs Powertools',
-      'import + first value in CPU instructions (callgrind, one run)', 'vs Powertools'],
+      'import + first value in CPU instructions (callgrind)', 'vs Powertools'],
     PEERS.map((p) => [p.name, p.setup, n1(cs[p.id].importMs), n1(cs[p.id].firstValueMs), `**${n1(cs[p.id].sumMs)}**`,
       p.id === 'powertools' ? 'baseline' : `${(cs[p.id].sumMs / pt).toFixed(2)}x`,
       count(cs[p.id].instructions), p.id === 'powertools' ? 'baseline' : countRatio(cs[p.id].instructions)])));
+    const spreads = PEERS.map((p) => cs[p.id].instructionsSpread).filter((x): x is number => x !== undefined);
+    const spread = spreads.length === 0 ? '' : ` Each process was counted twice, and the two counts were at most ${(Math.max(...spreads) * 100).toFixed(2)}% apart in this run.`;
     out.push(`\nTimes move by a few percent from run to run on a shared machine. A process's instruction count under callgrind does not depend
-on the machine's load: counts of one handler differ by up to about 1.5% between runs (how often the event loop wakes while it waits), so it
-decides gaps of a few percent that times cannot. Counted: the process minus one whose handler does nothing (Node's start and exit), as
-the times count import + first value. "–": valgrind was not installed.`);
+on the machine's load, and with V8 on one thread (\`--single-threaded\`) it is nearly the same on every run, so it decides gaps that times
+cannot.${spread} Counted: the process minus one whose handler does nothing (Node's start and exit), as the times count import + first
+value. "–": valgrind was not installed.`);
   }
   const b = m.bundles;
   if (b) {
