@@ -87,10 +87,22 @@ function functionBehind(secret: WiredSecret, grantee: iam.IGrantable): lambda.Fu
   if (grantee instanceof lambda.FunctionBase) {
     Annotations.of(secret).addWarningV2('cdk-app-secrets:function-not-wired',
       `grantRead gave '${grantee.node.path}' read access, but it is a Lambda function defined outside this app (or of a kind AppSecret cannot change), ` +
-      `so no environment variable was written and the handler will not find '${secret.envKey}'. Fix: set ${secret.envKey}=${secret.secretName} ` +
+      `so no environment variable was written and the handler will not find '${secret.envKey}'. Fix: set ${secret.envKey}=${importedFunctionValue(secret, grantee)} ` +
       'in that function\'s environment where it is defined, or call grantRead with the lambda.Function itself.');
   }
   return undefined;
+}
+
+/**
+ * The value an imported function must set: the name, or the partial ARN when the function's own ARN
+ * puts it in another region or account, where the name finds no secret.
+ */
+function importedFunctionValue(secret: WiredSecret, fn: lambda.FunctionBase): string {
+  const stack = Stack.of(secret);
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) || Token.isUnresolved(secret.secretName)) return secret.secretName;
+  const elsewhere = Token.compareStrings(fn.env.account, stack.account) === TokenComparison.DIFFERENT ||
+    Token.compareStrings(fn.env.region, stack.region) === TokenComparison.DIFFERENT;
+  return elsewhere ? partialSecretArn(partitionOf(stack.region), stack.region, stack.account, secret.secretName) : secret.secretName;
 }
 
 /** The id a Lambda@Edge handler must read, from any region: the partial ARN where synth knows it. */

@@ -99,6 +99,19 @@ describe('grantees that are Lambda functions but not lambda.Function', () => {
     // CDK's own warning on the imported function says which statements to add to its role.
     Annotations.fromStack(stack).hasWarning('/Shop/Imported', Match.stringLikeRegexp('secretsmanager:GetSecretValue'));
   });
+
+  test('a function imported from another region is told to set the secret\'s ARN, since the name finds nothing there', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '111111111111', region: 'us-east-1' });
+    const imported = lambda.Function.fromFunctionAttributes(stack, 'Imported', {
+      functionArn: 'arn:aws:lambda:eu-west-1:111111111111:function:legacy',
+      role: iam.Role.fromRoleArn(stack, 'Role', 'arn:aws:iam::111111111111:role/legacy'),
+    });
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(imported);
+    Annotations.fromStack(stack).hasWarning('/Shop/Key', Match.stringLikeRegexp(
+      "grantRead gave 'Shop/Imported' read access.*Fix: set K_SECRET_NAME=arn:aws:secretsmanager:us-east-1:111111111111:secret:Shop/prod/k in that function's environment",
+    ));
+  });
 });
 
 describe('overwrites', () => {
