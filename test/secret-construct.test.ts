@@ -1,5 +1,6 @@
 import { App, CfnParameter, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { AppSecret } from '../lib';
@@ -352,6 +353,22 @@ describe('imported secrets', () => {
     const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:111111111111:key/abc');
     AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'legacy/stripe', encryptionKey: key }).grantRead(newFunction(stack));
     expect(policyStatements(stack)).toContainEqual(expect.objectContaining({ Action: 'kms:Decrypt', Resource: 'arn:aws:kms:eu-west-1:111111111111:key/abc' }));
+  });
+
+  test('granted to another account warn that the existing secret\'s resource and key policies must allow it, which the app cannot change', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const key = kms.Key.fromKeyArn(stack, 'Key', 'arn:aws:kms:eu-west-1:111111111111:key/abc');
+    const legacy = AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'legacy/stripe', name: 'stripe-api-key', encryptionKey: key });
+    const api = newStack(app, 'Api', { account: '222222222222', region: 'eu-west-1' });
+    legacy.grantRead(newFunction(api, 'Fn', { role: iam.Role.fromRoleArn(api, 'Role', 'arn:aws:iam::222222222222:role/api') }));
+    app.synth();
+    Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
+    Annotations.fromStack(stack).hasWarning('/Shop/Legacy', Match.stringLikeRegexp(
+      "grantRead was called for account 222222222222, but secret 'legacy/stripe' was not created in this app, so its resource policy and its key's policy cannot be changed here.*" +
+      "Fix: allow secretsmanager:GetSecretValue and secretsmanager:DescribeSecret for arn:aws:iam::222222222222:role/api in the secret's resource policy " +
+      '\\(aws secretsmanager put-resource-policy --secret-id legacy/stripe .*kms:Decrypt for it in the key policy',
+    ));
   });
 
   test('refuse an ARN with a fix that does not corrupt it: the name inside it', () => {
