@@ -202,7 +202,7 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
   if (!read.success) {
     // Principals without an identity policy (service or account principals) are granted
     // through the secret's resource policy instead.
-    return location.replica ? read : cdkGrantRead(grantee, versionStages);
+    return location.replica ? read : cdkGrantRead(inSecretAccount(grantee, stack), versionStages);
   }
 
   // BatchGetSecretValue takes no resource scoping, so it can only be granted on '*'. It returns
@@ -225,6 +225,39 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
     }));
   }
   return grant;
+}
+
+/**
+ * A service principal has no account, which CDK's grantRead takes for another account, and then
+ * refuses the AWS managed key ("KMS Key must be provided for cross account access"). The service
+ * acts in the secret's account, so it is granted there, through the same resource and key policies.
+ */
+function inSecretAccount(grantee: iam.IGrantable, stack: Stack): iam.IGrantable {
+  const principal = grantee.grantPrincipal;
+  if (principal.principalAccount !== undefined || Token.isUnresolved(stack.account) || 'AWS' in principal.policyFragment.principalJson) return grantee;
+  return { grantPrincipal: new PrincipalInAccount(principal, stack.account) };
+}
+
+class PrincipalInAccount implements iam.IPrincipal {
+  public readonly grantPrincipal: iam.IPrincipal = this;
+
+  constructor(private readonly principal: iam.IPrincipal, public readonly principalAccount: string) {}
+
+  public get assumeRoleAction(): string {
+    return this.principal.assumeRoleAction;
+  }
+
+  public get policyFragment(): iam.PrincipalPolicyFragment {
+    return this.principal.policyFragment;
+  }
+
+  public addToPolicy(statement: iam.PolicyStatement): boolean {
+    return this.addToPrincipalPolicy(statement).statementAdded;
+  }
+
+  public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
+    return this.principal.addToPrincipalPolicy(statement);
+  }
 }
 
 /**

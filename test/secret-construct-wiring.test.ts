@@ -232,6 +232,25 @@ describe('least privilege', () => {
     expect(policyStatements(stack)[0].Condition).toEqual({ 'ForAnyValue:StringEquals': { 'secretsmanager:VersionStage': ['AWSCURRENT'] } });
   });
 
+  test('grants a service principal through the secret\'s resource policy in a stack with an account, under the AWS managed key', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const grant = new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' }).grantRead(new iam.ServicePrincipal('pipes.amazonaws.com'));
+    expect(grant.success).toBe(true);
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: [Match.objectLike({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], Principal: { Service: 'pipes.amazonaws.com' } })] },
+    });
+  });
+
+  test('grants a service principal kms:Decrypt in the key policy of a customer-managed key', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const key = new kms.Key(stack, 'Key');
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod', encryptionKey: key }).grantRead(new iam.ServicePrincipal('pipes.amazonaws.com'));
+    const keyPolicy = Object.values(Template.fromStack(stack).findResources('AWS::KMS::Key'))[0].Properties.KeyPolicy.Statement;
+    expect(keyPolicy).toContainEqual(expect.objectContaining({
+      Action: 'kms:Decrypt', Principal: { Service: 'pipes.amazonaws.com' }, Condition: { StringEquals: { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' } },
+    }));
+  });
+
   test('grants another account through the secret\'s resource policy and key policy', () => {
     const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
     const key = new kms.Key(stack, 'Key');
