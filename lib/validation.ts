@@ -1,4 +1,4 @@
-import { Annotations, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, IResource, SecretValue, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { isValidEnvKey } from './env-contract';
 
@@ -115,4 +115,11 @@ export function validateSecretObjectValue(scope: Where, stack: Stack, values: { 
         'use SecretValue.cfnParameter of a NoEcho parameter, SecretValue.secretsManager, or SecretValue.resourceAttribute; or leave the key out and set it after deploy with put-secret-value');
     }
   }
+}
+
+/** Secrets Manager encrypts a secret (and each replica) only with a KMS key of the same region; CloudFormation fails otherwise. */
+export function validateKeyRegion(scope: Where, property: string, key: IResource, region: string, what: string, example: string): void {
+  if (Token.compareStrings(key.env.region, region) !== TokenComparison.DIFFERENT) return;
+  throw invalidProp(scope, property, `is a key in region ${key.env.region}, but ${what} is in ${region}, and Secrets Manager encrypts a secret only with a KMS key of its own region`,
+    `use a key in ${region} (for example ${example}, or a replica of a multi-Region key there)`);
 }

@@ -284,6 +284,24 @@ describe('options', () => {
     );
   });
 
+  test('refuses an encryptionKey of another region, which Secrets Manager cannot encrypt with', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'us-east-1' });
+    const key = kms.Key.fromKeyArn(stack, 'Cmk', 'arn:aws:kms:eu-west-1:111111111111:key/abc');
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', encryptionKey: key })).toThrow(
+      "AppSecret 'Shop/Key': encryptionKey is a key in region eu-west-1, but the secret is in us-east-1, and Secrets Manager encrypts a secret only with a KMS key of its own region. " +
+      'Fix: use a key in us-east-1 (for example a kms.Key created in this stack, or a replica of a multi-Region key there)',
+    );
+  });
+
+  test('refuses a replica\'s encryptionKey of another region than the replica', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '111111111111', region: 'us-east-1' });
+    const key = new kms.Key(stack, 'Cmk');
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', replicaRegions: [{ region: 'eu-west-1', encryptionKey: key }] })).toThrow(
+      "AppSecret 'Shop/Key': replicaRegions[0].encryptionKey is a key in region us-east-1, but the replica is in eu-west-1",
+    );
+  });
+
   test('passes description, tags and replica regions to the secret', () => {
     const stack = newStack();
     new AppSecret(stack, 'Key', {
