@@ -73,6 +73,10 @@ export class ImportedAppSecret extends SecretBase implements IAppSecret {
 
 /** The given envKey, or the one derived from the logical name; either way legal for Lambda. */
 export function resolveEnvKey(scope: Where, name: string, envKey: string | undefined): string {
+  if (envKey !== undefined && Token.isUnresolved(envKey)) {
+    throw invalidProp(scope, 'envKey', "is an unresolved token (a CfnParameter, an attribute, ...), but CloudFormation takes only literal keys in a function's environment",
+      `use a literal key, or leave envKey out to get AppSecret.envKeyFor(name) ('${secretEnvKey(name)}')`);
+  }
   const key = envKey ?? secretEnvKey(name);
   validateEnvKey(scope, envKey === undefined ? `the environment variable key derived from name '${name}'` : 'envKey', key);
   return key;

@@ -2,7 +2,7 @@
  * grantRead: the environment variable it writes and the least-privilege grant.
  */
 import * as path from 'path';
-import { App } from 'aws-cdk-lib';
+import { App, CfnParameter } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -50,6 +50,15 @@ describe('environment variable wiring', () => {
     const stack = newStack();
     expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', envKey: 'STRIPE-KEY' })).toThrow(
       "AppSecret 'Shop/Key': envKey 'STRIPE-KEY' is not a legal Lambda environment variable key (it must match [a-zA-Z][a-zA-Z0-9_]+). Fix: choose a key that matches",
+    );
+  });
+
+  test('refuses an envKey that is a token, since an environment variable\'s key must be known at synth', () => {
+    const stack = newStack();
+    const envKey = new CfnParameter(stack, 'KeyName').valueAsString;
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', envKey })).toThrow(
+      "AppSecret 'Shop/Key': envKey is an unresolved token (a CfnParameter, an attribute, ...), but CloudFormation takes only literal keys in a function's environment. " +
+      "Fix: use a literal key, or leave envKey out to get AppSecret.envKeyFor(name) ('K_SECRET_NAME')",
     );
   });
 
