@@ -10,6 +10,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { AwsSolutionsChecks, NagSuppressions } from 'cdk-nag';
 import { Construct } from 'constructs';
 import { AppSecret, SecretEnvironmentGuard } from '../lib';
 import { functionEnvironment, newFunction, newStack, policyStatements } from './support/synth';
@@ -271,3 +272,32 @@ function newEdgeFunction(stack: Stack): cloudfront.experimental.EdgeFunction {
     code: lambda.Code.fromInline('exports.handler = async () => {}'),
   });
 }
+
+describe('cdk-nag', () => {
+  test('the README\'s IAM5 suppression on the reading role covers the batch grant and key/* for a function, a shared role and a SingletonFunction', () => {
+    const app = new App();
+    const secrets = newStack(app, 'Secrets', { account: '111111111111', region: 'us-east-1' });
+    const api = newStack(app, 'Api', { account: '111111111111', region: 'eu-west-1' });
+    const secret = new AppSecret(secrets, 'Key', { name: 'k', environment: 'prod', encryptionKey: new kms.Key(secrets, 'Cmk', { enableKeyRotation: true }) });
+    const shared = new iam.Role(api, 'Shared', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    const readers: lambda.IFunction[] = [
+      newFunction(api, 'Fn', { runtime: lambda.Runtime.NODEJS_22_X }),
+      newFunction(api, 'UsesShared', { role: shared, runtime: lambda.Runtime.NODEJS_22_X }),
+      new lambda.SingletonFunction(api, 'Singleton', {
+        uuid: 'f7d4f730-4ee1-11e8-9c2d-fa7ae01bbebc', runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}'),
+      }),
+    ];
+    for (const fn of readers) {
+      secret.grantRead(fn);
+      // As the README says, on the role the grant went to.
+      NagSuppressions.addResourceSuppressions(fn.role!, [{
+        id: 'AwsSolutions-IAM5',
+        reason: 'secretsmanager:BatchGetSecretValue supports no resource scoping, so it can only be granted on *; kms:Decrypt on key/* is limited by kms:ViaService.',
+        appliesTo: ['Resource::*', { regex: '/^Resource::arn:[^:]+:kms:[^:]+:[^:]+:key\\/\\*$/' }],
+      }], true);
+    }
+    Aspects.of(app).add(new AwsSolutionsChecks());
+    app.synth();
+    expect(Annotations.fromStack(api).findError('*', Match.stringLikeRegexp('AwsSolutions-IAM5')).map((e) => e.id)).toEqual([]);
+  });
+});
