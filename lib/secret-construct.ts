@@ -7,7 +7,7 @@ import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, P
 import { checkHostedRotation, checkJsonKey, initialValue, InitialValue } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
-import { childPath, invalidProp, validateKeyRegion, validateLogicalName, validateSecretObjectValue, warnIfNameLooksLikeArnSuffix } from './validation';
+import { childPath, invalidProp, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateSecretObjectValue, warnIfNameLooksLikeArnSuffix } from './validation';
 import { grantReadAndWire } from './wiring';
 
 /**
@@ -235,6 +235,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
       throw invalidProp(where, 'generateSecretString', 'and secretObjectValue are both set, but a secret has one value', 'keep one of them');
     }
     if (props.secretObjectValue) validateSecretObjectValue(where, Stack.of(scope), props.secretObjectValue);
+    if (props.generateSecretString) validateGenerateSecretString(where, props.generateSecretString);
     if (props.encryptionKey) validateKeyRegion(where, 'encryptionKey', props.encryptionKey, Stack.of(scope).region, 'the secret', 'a kms.Key created in this stack');
     (props.replicaRegions ?? []).forEach((replica, i) => replica.encryptionKey &&
       validateKeyRegion(where, `replicaRegions[${i}].encryptionKey`, replica.encryptionKey, replica.region, 'the replica', 'a kms.Key of a stack in that region'));

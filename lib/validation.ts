@@ -1,4 +1,5 @@
 import { Annotations, IResource, SecretValue, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { isValidEnvKey } from './env-contract';
 
@@ -122,4 +123,27 @@ export function validateKeyRegion(scope: Where, property: string, key: IResource
   if (Token.compareStrings(key.env.region, region) !== TokenComparison.DIFFERENT) return;
   throw invalidProp(scope, property, `is a key in region ${key.env.region}, but ${what} is in ${region}, and Secrets Manager encrypts a secret only with a KMS key of its own region`,
     `use a key in ${region} (for example ${example}, or a replica of a multi-Region key there)`);
+}
+
+/** What Secrets Manager refuses in a GenerateSecretString at deploy time. */
+export function validateGenerateSecretString(scope: Where, generate: secretsmanager.SecretStringGenerator): void {
+  const template = generate.secretStringTemplate;
+  if (template !== undefined && !Token.isUnresolved(template) && !isJsonObject(template)) {
+    throw invalidProp(scope, 'generateSecretString.secretStringTemplate', 'is not a JSON object, but Secrets Manager adds the generated key to a JSON object',
+      "build it with JSON.stringify, e.g. secretStringTemplate: JSON.stringify({ username: 'admin' })");
+  }
+  const length = generate.passwordLength;
+  if (length !== undefined && !Token.isUnresolved(length) && !(Number.isInteger(length) && length >= 1 && length <= 4096)) {
+    throw invalidProp(scope, 'generateSecretString.passwordLength', `is ${length}, but Secrets Manager generates 1 to 4096 characters`,
+      'use a length from 1 to 4096 (the default is 32)');
+  }
+}
+
+function isJsonObject(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }

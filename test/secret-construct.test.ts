@@ -179,6 +179,30 @@ describe('value', () => {
     });
   });
 
+  test('refuses a generateSecretString template that is not a JSON object, which the deploy would fail on', () => {
+    const stack = newStack();
+    expect(() => new AppSecret(stack, 'Key', {
+      name: 'db', environment: 'prod', generateSecretString: { secretStringTemplate: '{username: "admin"}', generateStringKey: 'password' },
+    })).toThrow(
+      "AppSecret 'Shop/Key': generateSecretString.secretStringTemplate is not a JSON object, but Secrets Manager adds the generated key to a JSON object. " +
+      "Fix: build it with JSON.stringify, e.g. secretStringTemplate: JSON.stringify({ username: 'admin' })",
+    );
+  });
+
+  test.each([0, 4097])('refuses a generateSecretString passwordLength of %d, outside Secrets Manager\'s 1 to 4096', (passwordLength) => {
+    const stack = newStack();
+    expect(() => new AppSecret(stack, 'Key', { name: 'db', environment: 'prod', generateSecretString: { passwordLength } })).toThrow(
+      `AppSecret 'Shop/Key': generateSecretString.passwordLength is ${passwordLength}, but Secrets Manager generates 1 to 4096 characters. Fix: use a length from 1 to 4096 (the default is 32)`,
+    );
+  });
+
+  test('passes a generateSecretString template known only at deploy time through unchecked', () => {
+    const stack = newStack();
+    const template = new CfnParameter(stack, 'Template').valueAsString;
+    new AppSecret(stack, 'Key', { name: 'db', environment: 'prod', generateSecretString: { secretStringTemplate: template, generateStringKey: 'password' } });
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { SecretStringTemplate: { Ref: 'Template' } } });
+  });
+
   test('builds a JSON multi-key secret from deploy-time references', () => {
     const stack = newStack();
     const password = new CfnParameter(stack, 'DbPassword', { noEcho: true });
