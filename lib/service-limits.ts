@@ -61,6 +61,10 @@ const checkedRoles = new WeakSet<iam.IRole>();
  * count other inline policies of the role, so its split can still produce policies IAM refuses.
  */
 export function checkRolePolicySizesAtSynth(principal: iam.IPrincipal): void {
+  if (principal instanceof iam.User || principal instanceof iam.Group) {
+    checkUserOrGroupPolicySizeAtSynth(principal);
+    return;
+  }
   if (!isRole(principal) || checkedRoles.has(principal)) return;
   checkedRoles.add(principal);
   principal.node.addValidation({ validate: () => rolePolicyErrors(principal) });
@@ -106,6 +110,43 @@ function rolePolicyErrors(role: iam.IRole): string[] {
       'or give the functions their own roles), or raise the "Managed policies per role" quota (up to 20) before deploying.');
   }
   return errors;
+}
+
+/** IAM: characters of inline policy per user and per group (all inline policies together). */
+export const IAM_USER_INLINE_LIMIT = 2_048;
+export const IAM_GROUP_INLINE_LIMIT = 5_120;
+const checkedIdentities = new WeakSet<iam.User | iam.Group>();
+
+/** A user's or group's inline policies: CDK never moves them into managed policies, so the limit is hard. */
+function checkUserOrGroupPolicySizeAtSynth(identity: iam.User | iam.Group): void {
+  if (checkedIdentities.has(identity)) return;
+  checkedIdentities.add(identity);
+  identity.node.addValidation({ validate: () => userOrGroupPolicyErrors(identity) });
+}
+
+function userOrGroupPolicyErrors(identity: iam.User | iam.Group): string[] {
+  const isUser = identity instanceof iam.User;
+  const [kind, limit] = isUser ? ['user', IAM_USER_INLINE_LIMIT] : ['group', IAM_GROUP_INLINE_LIMIT];
+  const stack = Stack.of(identity);
+  const cfn = identity.node.defaultChild as iam.CfnUser | iam.CfnGroup;
+  const ref = JSON.stringify({ Ref: stack.getLogicalId(cfn) });
+  const inline: DeployedPolicy[] = [];
+  for (const c of identity.node.root.node.findAll()) {
+    if (!(c instanceof iam.CfnPolicy) || Stack.of(c) !== stack) continue;
+    const attached = stack.resolve(isUser ? c.users : c.groups) as unknown[] | undefined;
+    if (attached?.some((entry) => JSON.stringify(entry) === ref)) inline.push(measure(stack, c.node.path, stack.resolve(c.policyDocument)));
+  }
+  for (const p of (stack.resolve(cfn.policies) as Array<{ policyDocument: unknown }> | undefined) ?? []) {
+    inline.push(measure(stack, cfn.node.path, p.policyDocument));
+  }
+  const size = inline.reduce((sum, p) => sum + p.size, 0);
+  if (size <= limit) return [];
+  return [
+    `AppSecret: ${kind} '${identity.node.path}' has ${size} characters of inline policy as deployed (${inline.map((p) => `'${p.path}' ${p.size}`).join(', ')}), ` +
+    `over IAM's limit of ${limit} per ${kind}. Fix: grant the secrets to a role the ${kind === 'user' ? 'user assumes' : "group's users assume"} ` +
+    `(${IAM_INLINE_LIMIT} characters, and CDK moves the rest into managed policies), group related values into one JSON secret (secretObjectValue) read with getSecretJson, ` +
+    `or grant fewer secrets to this ${kind}.`,
+  ];
 }
 
 /** The length CDK assumes for a tokenized ARN when it splits a role's policy. */

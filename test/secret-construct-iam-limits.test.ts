@@ -1,6 +1,7 @@
 /*
  * IAM's limits on the policies of one role, measured on the template as deployed (issue 9, item 6):
- * 10,240 characters of inline policy per role, 6,144 per managed policy, 10 managed policies.
+ * 10,240 characters of inline policy per role, 6,144 per managed policy, 10 managed policies;
+ * 2,048 characters of inline policy per user and 5,120 per group.
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -98,5 +99,32 @@ describe('the policies of one role as deployed', () => {
     expect(message).toMatch(/AppSecret: role 'CheckoutServiceProductionStack\/LegacyRole' has \d+ characters of inline policy as deployed .*over IAM's limit of 10240 per role\. Fix: /);
     expect(message).toContain('CDK does not move the statements of an imported role into managed policies');
     expect(message).not.toContain('arnSizeEstimate');
+  });
+});
+
+describe('the policies of an IAM user or group as deployed', () => {
+  function grantTo(grantee: (stack: Stack) => iam.IGrantable, secrets: number): App {
+    const app = new App();
+    const stack = newStack(app, STACK, ENV);
+    const principal = grantee(stack);
+    for (let i = 0; i < secrets; i++) {
+      new AppSecret(stack, `S${i}`, { name: secretName(i, 100), environment: 'production', nameOutput: false }).grantRead(principal);
+    }
+    return app;
+  }
+
+  test('fail synth past IAM\'s 2,048 characters of inline policy per user, which CDK never splits', () => {
+    const app = grantTo((stack) => new iam.User(stack, 'Ci'), 25);
+    expect(() => app.synth()).toThrow(
+      /AppSecret: user 'CheckoutServiceProductionStack\/Ci' has \d{4} characters of inline policy as deployed \('CheckoutServiceProductionStack\/Ci\/DefaultPolicy\/Resource' \d{4}\), over IAM's limit of 2048 per user\. Fix: grant the secrets to a role/,
+    );
+  });
+
+  test('fail synth past IAM\'s 5,120 characters of inline policy per group', () => {
+    expect(() => grantTo((stack) => new iam.Group(stack, 'Readers'), 60).synth()).toThrow(/over IAM's limit of 5120 per group/);
+  });
+
+  test('pass when a user\'s policy fits', () => {
+    expect(() => grantTo((stack) => new iam.User(stack, 'Ci'), 10).synth()).not.toThrow();
   });
 });
