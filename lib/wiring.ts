@@ -130,7 +130,7 @@ function edgeSecretId(secret: WiredSecret): string {
 
 function readLocation(secret: WiredSecret, grantee: iam.IGrantable, fn: lambda.Function | undefined, options: WiringOptions): ReadLocation {
   const stack = Stack.of(secret);
-  const principalAccount = grantee.grantPrincipal.principalAccount;
+  const principalAccount = principalAccountOf(grantee.grantPrincipal);
   const readerStack = fn ? Stack.of(fn) : Construct.isConstruct(grantee) ? Stack.of(grantee) : undefined;
   const account = principalAccount !== undefined ? Token.compareStrings(principalAccount, stack.account) : TokenComparison.SAME;
   const crossAccount = account === TokenComparison.DIFFERENT;
@@ -228,14 +228,25 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
 }
 
 /**
- * A service principal has no account, which CDK's grantRead takes for another account, and then
- * refuses the AWS managed key ("KMS Key must be provided for cross account access"). The service
- * acts in the secret's account, so it is granted there, through the same resource and key policies.
+ * A service principal has no account, nor has an ArnPrincipal for CDK, which CDK's grantRead takes
+ * for another account, and then refuses the AWS managed key ("KMS Key must be provided for cross
+ * account access"). A service (or a principal whose ARN names the secret's account) is granted in
+ * the secret's account, through the same resource and key policies.
  */
 function inSecretAccount(grantee: iam.IGrantable, stack: Stack): iam.IGrantable {
   const principal = grantee.grantPrincipal;
-  if (principal.principalAccount !== undefined || Token.isUnresolved(stack.account) || 'AWS' in principal.policyFragment.principalJson) return grantee;
+  if (principal.principalAccount !== undefined || Token.isUnresolved(stack.account)) return grantee;
+  const account = principalAccountOf(principal);
+  const service = account === undefined && !('AWS' in principal.policyFragment.principalJson);
+  if (!service && account !== stack.account) return grantee;
   return { grantPrincipal: new PrincipalInAccount(principal, stack.account) };
+}
+
+/** The principal's account; CDK gives an ArnPrincipal none, but a literal IAM ARN names it. */
+function principalAccountOf(principal: iam.IPrincipal): string | undefined {
+  if (principal.principalAccount !== undefined || !(principal instanceof iam.ArnPrincipal)) return principal.principalAccount;
+  if (Token.isUnresolved(principal.arn)) return undefined;
+  return /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(principal.arn)?.[1];
 }
 
 class PrincipalInAccount implements iam.IPrincipal {

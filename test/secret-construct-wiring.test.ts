@@ -260,6 +260,22 @@ describe('least privilege', () => {
     }));
   });
 
+  test('grants an ArnPrincipal of its own account through the secret\'s resource policy, under the AWS managed key', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' }).grantRead(new iam.ArnPrincipal('arn:aws:iam::111111111111:role/ops'));
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: [Match.objectLike({ Principal: { AWS: 'arn:aws:iam::111111111111:role/ops' } })] },
+    });
+  });
+
+  test('refuses an ArnPrincipal of another account when the secret uses the AWS managed key, naming the account', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const secret = new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' });
+    expect(() => secret.grantRead(new iam.ArnPrincipal('arn:aws:iam::222222222222:role/ops'))).toThrow(
+      "AppSecret 'Shop/Secret': encryptionKey is not set, but grantRead was called for account 222222222222, and the AWS managed key cannot be used from another account",
+    );
+  });
+
   test('grants another account through the secret\'s resource policy and key policy', () => {
     const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
     const key = new kms.Key(stack, 'Key');
