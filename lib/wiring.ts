@@ -217,14 +217,33 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
   const key = location.replica ? location.replica.encryptionKey : secret.encryptionKey;
   if (key) {
     const viaService = `secretsmanager.${readRegion}.amazonaws.com`;
+    const { target, aliasName } = keyBehind(key);
     grant = grant.combine(grantMerged(grantee, {
-      mergeKey: `kms-decrypt:${viaService}`,
+      mergeKey: `kms-decrypt:${viaService}${target ? '' : `:${aliasName}`}`,
       actions: ['kms:Decrypt'],
-      resourceArns: [decryptableKeyArn(stack, key, readRegion, location.policyStack)],
-      conditions: { StringEquals: { 'kms:ViaService': viaService } },
+      resourceArns: [target ? decryptableKeyArn(stack, target, readRegion, location.policyStack) : accountKeysArn(stack, readRegion)],
+      conditions: {
+        StringEquals: { 'kms:ViaService': viaService },
+        ...(target ? {} : { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': aliasName } }),
+      },
     }));
   }
   return grant;
+}
+
+/**
+ * IAM matches kms:Decrypt only against key ARNs, never an alias ARN: for an alias, the key it targets,
+ * or, for an alias imported by name (whose key synth cannot know), the account's keys carrying it.
+ */
+function keyBehind(key: kms.IKey): { target?: kms.IKey; aliasName?: string } {
+  if (!('aliasName' in key)) return { target: key };
+  const alias = key as kms.IAlias;
+  try {
+    return { target: alias.aliasTargetKey };
+  } catch {
+    // Alias.fromAliasName has no target key, and says so by throwing.
+    return { aliasName: alias.aliasName };
+  }
 }
 
 /**
@@ -286,6 +305,11 @@ function decryptableKeyArn(stack: Stack, key: kms.IKey, region: string, policySt
     const sameAccount = Token.compareStrings(keyStack.account, policyStack.account) === TokenComparison.SAME;
     if (sameAccount && (policyStack as unknown as { _crossRegionReferences?: boolean })._crossRegionReferences === true) return key.keyArn;
   }
+  return accountKeysArn(stack, region);
+}
+
+/** Every key of the secret's account in `region`. */
+function accountKeysArn(stack: Stack, region: string): string {
   if (Token.isUnresolved(stack.account) || Token.isUnresolved(region)) return stack.formatArn({ service: 'kms', region, resource: 'key', resourceName: '*' });
   return `arn:${partitionOf(region)}:kms:${region}:${stack.account}:key/*`;
 }

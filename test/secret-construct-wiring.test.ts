@@ -229,6 +229,29 @@ describe('least privilege', () => {
     });
   });
 
+  test('grants kms:Decrypt on the key behind a kms.Alias given as encryptionKey, since IAM never matches an alias ARN for Decrypt', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const alias = new kms.Alias(stack, 'Alias', { aliasName: 'alias/app', targetKey: new kms.Key(stack, 'Key') });
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod', encryptionKey: alias }).grantRead(newFunction(stack));
+    const decrypt = policyStatements(stack).find((s) => s.Action === 'kms:Decrypt');
+    expect(JSON.stringify(decrypt.Resource)).toMatch(/"Fn::GetAtt":\["Key[0-9A-F]+","Arn"\]/);
+  });
+
+  test('grants kms:Decrypt on the account\'s keys with that alias for an alias imported by name', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const alias = kms.Alias.fromAliasName(stack, 'Alias', 'alias/app');
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod', encryptionKey: alias }).grantRead(newFunction(stack));
+    expect(policyStatements(stack).find((s) => s.Action === 'kms:Decrypt')).toEqual({
+      Action: 'kms:Decrypt',
+      Effect: 'Allow',
+      Resource: 'arn:aws:kms:eu-west-1:111111111111:key/*',
+      Condition: {
+        'StringEquals': { 'kms:ViaService': 'secretsmanager.eu-west-1.amazonaws.com' },
+        'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/app' },
+      },
+    });
+  });
+
   test('grants no kms permission for a secret under the AWS managed key', () => {
     const stack = newStack();
     new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' }).grantRead(newFunction(stack));
