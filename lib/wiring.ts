@@ -57,23 +57,27 @@ export function grantReadAndWire(secret: WiredSecret, grantee: iam.IGrantable, v
   const grant = location.crossAccount
     ? options.cdkGrantRead(grantee, versionStages)
     : grantSameAccount(secret, grantee, versionStages, location, options.cdkGrantRead);
-  if (location.crossAccount && !options.resource) warnPoliciesOfImportedSecret(secret, grantee);
+  // Another account, or a principal without an identity policy (a service), reads through the resource policy.
+  if (!options.resource && (location.crossAccount || !grant.principalStatement)) warnPoliciesOfImportedSecret(secret, grantee, location.crossAccount);
   if (fn) wireInto(secret, fn, envValue(secret, location));
   dependOnSecret(secret, fn ?? grantee, options.resource);
   return grant;
 }
 
 /** CDK cannot change the resource policy or key policy of a secret it did not create, and says nothing. */
-function warnPoliciesOfImportedSecret(secret: WiredSecret, grantee: iam.IGrantable): void {
+function warnPoliciesOfImportedSecret(secret: WiredSecret, grantee: iam.IGrantable, crossAccount: boolean): void {
   const principal = grantee.grantPrincipal;
-  const arns: unknown = Stack.of(secret).resolve(principal.policyFragment.principalJson.AWS);
-  const reader = Array.isArray(arns) && arns.every((arn) => typeof arn === 'string') ? arns.join(', ') : 'the reader\'s role ARN';
-  Annotations.of(secret).addWarningV2('cdk-app-secrets:imported-secret-cross-account',
-    `grantRead was called for account ${principal.principalAccount}, but secret '${secret.secretName}' was not created in this app, so its resource policy ` +
-    "and its key's policy cannot be changed here: only the reader's own policy was granted, and the read would be denied. " +
+  const json = principal.policyFragment.principalJson;
+  const names: unknown = Stack.of(secret).resolve(json.AWS ?? json.Service);
+  const listed = Array.isArray(names) && names.length > 0 && names.every((name) => typeof name === 'string') ? names.join(', ') : undefined;
+  const reader = listed ?? 'the reader\'s role ARN';
+  Annotations.of(secret).addWarningV2('cdk-app-secrets:imported-secret-policies',
+    `grantRead was called for ${crossAccount ? `account ${principal.principalAccount}` : listed ?? 'a principal without an identity policy'}, ` +
+    `which reads through the secret's resource policy, but secret '${secret.secretName}' was not created in this app, so its resource policy ` +
+    "and its key's policy cannot be changed here, and the read would be denied. " +
     `Fix: allow secretsmanager:GetSecretValue and secretsmanager:DescribeSecret for ${reader} in the secret's resource policy ` +
     `(aws secretsmanager put-resource-policy --secret-id ${secret.secretName} --resource-policy file://policy.json), ` +
-    "and kms:Decrypt for it in the key policy of the secret's customer-managed key.");
+    "and kms:Decrypt for it in the key policy of the secret's customer-managed key, if it has one.");
 }
 
 /** The `lambda.Function` whose environment AppSecret can write, if any; says so when there is none. */

@@ -407,9 +407,20 @@ describe('imported secrets', () => {
     app.synth();
     Template.fromStack(stack).resourceCountIs('AWS::SecretsManager::ResourcePolicy', 0);
     Annotations.fromStack(stack).hasWarning('/Shop/Legacy', Match.stringLikeRegexp(
-      "grantRead was called for account 222222222222, but secret 'legacy/stripe' was not created in this app, so its resource policy and its key's policy cannot be changed here.*" +
+      "grantRead was called for account 222222222222, which reads through the secret's resource policy, but secret 'legacy/stripe' was not created in this app, " +
+      "so its resource policy and its key's policy cannot be changed here.*" +
       "Fix: allow secretsmanager:GetSecretValue and secretsmanager:DescribeSecret for arn:aws:iam::222222222222:role/api in the secret's resource policy " +
       '\\(aws secretsmanager put-resource-policy --secret-id legacy/stripe .*kms:Decrypt for it in the key policy',
+    ));
+  });
+
+  test('granted to a service principal warn that the existing secret\'s resource policy must allow it, which the app cannot change', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const legacy = AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'legacy/stripe', name: 'stripe-api-key' });
+    legacy.grantRead(new iam.ServicePrincipal('pipes.amazonaws.com'));
+    Annotations.fromStack(stack).hasWarning('/Shop/Legacy', Match.stringLikeRegexp(
+      "grantRead was called for pipes.amazonaws.com, which reads through the secret's resource policy, but secret 'legacy/stripe' was not created in this app.*" +
+      "Fix: allow secretsmanager:GetSecretValue and secretsmanager:DescribeSecret for pipes.amazonaws.com in the secret's resource policy",
     ));
   });
 
