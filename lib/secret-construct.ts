@@ -1,4 +1,4 @@
-import { CfnResource, RemovalPolicy, SecretValue, Stack, Tags } from 'aws-cdk-lib';
+import { CfnResource, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -7,7 +7,7 @@ import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, P
 import { checkHostedRotation, checkJsonKey, initialValue, InitialValue } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
-import { childPath, invalidProp, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateSecretObjectValue, warnIfNameLooksLikeArnSuffix } from './validation';
+import { childPath, invalidProp, MAX_DESCRIPTION_LENGTH, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateSecretObjectValue, warnIfNameLooksLikeArnSuffix } from './validation';
 import { grantReadAndWire } from './wiring';
 
 /**
@@ -236,6 +236,9 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
     }
     if (props.secretObjectValue) validateSecretObjectValue(where, Stack.of(scope), props.secretObjectValue);
     if (props.generateSecretString) validateGenerateSecretString(where, props.generateSecretString);
+    if (props.description !== undefined && !Token.isUnresolved(props.description) && props.description.length > MAX_DESCRIPTION_LENGTH) {
+      throw invalidProp(where, 'description', `is ${props.description.length} characters long, but Secrets Manager takes at most ${MAX_DESCRIPTION_LENGTH}`, 'shorten it');
+    }
     if (props.encryptionKey) validateKeyRegion(where, 'encryptionKey', props.encryptionKey, Stack.of(scope).region, 'the secret', 'a kms.Key created in this stack');
     (props.replicaRegions ?? []).forEach((replica, i) => replica.encryptionKey &&
       validateKeyRegion(where, `replicaRegions[${i}].encryptionKey`, replica.encryptionKey, replica.region, 'the replica', 'a kms.Key of a stack in that region'));

@@ -326,6 +326,13 @@ describe('options', () => {
     );
   });
 
+  test('refuses a description longer than Secrets Manager\'s 2,048 characters', () => {
+    const stack = newStack();
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', description: 'x'.repeat(2049) })).toThrow(
+      "AppSecret 'Shop/Key': description is 2049 characters long, but Secrets Manager takes at most 2048. Fix: shorten it",
+    );
+  });
+
   test('passes description, tags and replica regions to the secret', () => {
     const stack = newStack();
     new AppSecret(stack, 'Key', {
