@@ -45,6 +45,10 @@ export class ImportedAppSecret extends SecretBase implements IAppSecret {
     warnIfNameLooksLikeArnSuffix(this, 'secretName', props.secretName);
     this.secretName = props.secretName;
     this.name = props.name ?? props.secretName;
+    const passName = "keep secretName and pass name, the logical name handlers read it by with getEnv, e.g. name: 'stripe-api-key'";
+    if (props.name === undefined && Token.isUnresolved(props.secretName)) {
+      throw invalidProp(this, 'name', 'is not set, and secretName is an unresolved token, but the environment variable key is derived from the logical name at synth time', passName);
+    }
     if (props.name === undefined) {
       // The existing secret keeps its name; only the logical name, which nothing deploys, can change.
       const suggestion = props.secretName.replace(/^[^A-Za-z]+/, '').slice(0, 256) || 'stripe-api-key';

@@ -458,6 +458,16 @@ describe('imported secrets', () => {
     );
   });
 
+  test('named by a token without a logical name ask for name, not for a literal secretName', () => {
+    const stack = newStack();
+    const secretName = new CfnParameter(stack, 'LegacyName').valueAsString;
+    expect(() => AppSecret.fromSecretName(stack, 'Legacy', { secretName })).toThrow(
+      "AppSecret 'Shop/Legacy': name is not set, and secretName is an unresolved token, but the environment variable key is derived from the logical name at synth time. " +
+      "Fix: keep secretName and pass name, the logical name handlers read it by with getEnv, e.g. name: 'stripe-api-key'",
+    );
+    expect(AppSecret.fromSecretName(stack, 'Named', { secretName, name: 'stripe-api-key' }).envKey).toBe('STRIPE_API_KEY_SECRET_NAME');
+  });
+
   test('refuse an invalid secret name', () => {
     const stack = newStack();
     expect(() => AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'legacy stripe' })).toThrow(
