@@ -161,8 +161,8 @@ function readLocation(secret: WiredSecret, grantee: iam.IGrantable, fn: lambda.F
   const replica = !crossAccount && region === TokenComparison.DIFFERENT
     ? options.replicaRegions?.find((r) => r.region === readerRegion)
     : undefined;
-  // The ARN works from anywhere; a name only in the secret's own account and region. A literal ARN
-  // needs the secret stack's account and region; where they are tokens, both sides share one environment.
+  // The ARN works from anywhere; a name only in the secret's own account and region. It needs the
+  // secret stack's region; where the stacks have no region, both sides share one environment.
   const knownEnvironment = !Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region);
   const readerElsewhere = crossAccount || region !== TokenComparison.SAME ||
     (readerStack !== undefined && Token.compareStrings(readerStack.account, stack.account) !== TokenComparison.SAME);
@@ -174,7 +174,9 @@ function readLocation(secret: WiredSecret, grantee: iam.IGrantable, fn: lambda.F
   // EdgeFunction defined outside us-east-1 has its function and role in CDK's us-east-1 stack).
   const principal = grantee.grantPrincipal;
   const policyStack = Construct.isConstruct(principal) ? Stack.of(principal) : readerStack;
-  return { crossAccount, replica, byArn: fn !== undefined && knownEnvironment && readerElsewhere, policyStack };
+  // Stacks with a region but no account deploy to one account (the CLI's): the ARN then takes the
+  // account the reader's stack deploys to.
+  return { crossAccount, replica, byArn: fn !== undefined && !Token.isUnresolved(stack.region) && readerElsewhere, policyStack };
 }
 
 /** The name, or for a reader in another region or account the (partial) ARN it must read. */
@@ -344,8 +346,10 @@ function grantArn(stack: Stack, region: string, secretName: string): { arn: stri
     return { arn, deployedLength: deployedLength + 512 };
   }
   if (Token.isUnresolved(stack.account) || Token.isUnresolved(region)) {
-    // One Fn::Sub keeps the template small; a literal ARN (below) is sized exactly.
-    return { arn: Fn.sub(`arn:\${AWS::Partition}:secretsmanager:\${AWS::Region}:\${AWS::AccountId}${suffix}`), deployedLength };
+    // One Fn::Sub keeps the template small; a literal ARN (below) is sized exactly. A literal region
+    // stays literal: the policy is in the reader's stack, whose own region may be another.
+    const [partition, inRegion] = Token.isUnresolved(region) ? ['${AWS::Partition}', '${AWS::Region}'] : [partitionOf(region), region];
+    return { arn: Fn.sub(`arn:${partition}:secretsmanager:${inRegion}:\${AWS::AccountId}${suffix}`), deployedLength };
   }
   const arn = `arn:${partitionOf(region)}:secretsmanager:${region}:${stack.account}${suffix}`;
   return { arn, deployedLength: arn.length };

@@ -86,6 +86,17 @@ describe('a function in another region', () => {
     expect(functionEnvironment(api)).toEqual({ K_SECRET_NAME: 'Secrets/prod/k' });
   });
 
+  test('of stacks with a region but no account gets the ARN in the secret\'s region, and the grant there', () => {
+    const app = new App();
+    const secrets = newStack(app, 'Secrets', { region: 'eu-west-1' });
+    const api = newStack(app, 'Api', { region: 'us-east-1' });
+    new AppSecret(secrets, 'Key', { name: 'k', environment: 'prod' }).grantRead(newFunction(api));
+    // Stacks without an account deploy to the account of the CLI's credentials, both of them.
+    const value = deployed(functionEnvironment(api).K_SECRET_NAME);
+    expect(value).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:Secrets/prod/k');
+    expect(deployed(readStatement(api).Resource)).toBe('arn:aws:secretsmanager:eu-west-1:123456789012:secret:Secrets/prod/k-??????');
+  });
+
   test('is warned about when the secret\'s stack has no region, so synth cannot tell', () => {
     const app = new App();
     const secrets = newStack(app, 'Secrets');
