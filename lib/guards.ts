@@ -29,10 +29,13 @@ export class SecretEnvironmentGuard implements IAspect {
   /**
    * Turns the guard off for a function, or for every function under a scope (a stack, ...).
    *
-   * @param scope the function (or the `CfnFunction`, or any construct above functions)
+   * @param scope the function (or a `SingletonFunction`, the `CfnFunction`, or any construct above functions)
    */
   public static allow(scope: IConstruct): void {
     allowedScopes.add(scope);
+    // A SingletonFunction's one function is a child of the stack, not of the SingletonFunction.
+    const inner: unknown = scope instanceof lambda.SingletonFunction ? (scope as unknown as { lambdaFunction?: unknown }).lambdaFunction : undefined;
+    if (inner instanceof lambda.Function) allowedScopes.add(inner);
   }
 
   /**

@@ -196,6 +196,19 @@ describe('secret values in Lambda environments', () => {
     SecretEnvironmentGuard.allow(fn);
     expect(() => app.synth()).not.toThrow();
   });
+
+  test('are allowed for a SingletonFunction that opts out, though its function is not its child', () => {
+    const app = new App();
+    const stack = newStack(app);
+    Aspects.of(app).add(new SecretEnvironmentGuard());
+    const singleton = new lambda.SingletonFunction(stack, 'Singleton', {
+      uuid: 'f7d4f730-4ee1-11e8-9c2d-fa7ae01bbebc', runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler = async () => {}'),
+    });
+    const other = new AppSecret(stack, 'Other', { name: 'other', environment: 'prod' });
+    singleton.addEnvironment('OTHER_VALUE', other.secretValue.unsafeUnwrap());
+    SecretEnvironmentGuard.allow(singleton);
+    expect(() => app.synth()).not.toThrow();
+  });
 });
 
 describe('the placeholder where a structured value is required', () => {
