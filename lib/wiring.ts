@@ -52,6 +52,10 @@ interface ReadLocation {
  */
 export function grantReadAndWire(secret: WiredSecret, grantee: iam.IGrantable, versionStages: string[] | undefined,
   options: WiringOptions): iam.Grant {
+  if (versionStages?.length === 0) {
+    throw invalidProp(secret, 'versionStages', 'is empty, so the grant would match no version of the secret',
+      "leave versionStages out to grant every version, or name the stages, e.g. ['AWSCURRENT']");
+  }
   const fn = functionBehind(secret, grantee);
   const location = readLocation(secret, grantee, fn, options);
   const grant = location.crossAccount

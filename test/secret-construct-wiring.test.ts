@@ -258,6 +258,16 @@ describe('least privilege', () => {
     expect(JSON.stringify(policyStatements(stack))).not.toContain('kms:');
   });
 
+  test('refuses an empty list of version stages, which matches no version and would spread to the secrets granted after it', () => {
+    const stack = newStack();
+    const fn = newFunction(stack);
+    expect(() => new AppSecret(stack, 'A', { name: 'a', environment: 'prod' }).grantRead(fn, [])).toThrow(
+      "AppSecret 'Shop/A': versionStages is empty, so the grant would match no version of the secret. Fix: leave versionStages out to grant every version, or name the stages, e.g. ['AWSCURRENT']",
+    );
+    new AppSecret(stack, 'B', { name: 'b', environment: 'prod' }).grantRead(fn);
+    expect(policyStatements(stack)[0].Condition).toBeUndefined();
+  });
+
   test('limits the grant to the given version stages', () => {
     const stack = newStack();
     new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' }).grantRead(newFunction(stack), ['AWSCURRENT']);
