@@ -76,6 +76,8 @@ export interface InitialValue {
   readonly keys?: string[];
   /** Whether it is AppSecret's placeholder. */
   readonly placeholder: boolean;
+  /** Whether it is a generated plain string (no JSON template), which has no keys at all. */
+  readonly plainString?: boolean;
 }
 
 export const PLACEHOLDER_KEYS = [PLACEHOLDER_MARKER_KEY, 'random'];
@@ -89,8 +91,9 @@ const STRUCTURED_FIX = "generateSecretString: { secretStringTemplate: JSON.strin
  * database created with `rds.Credentials.fromSecret(appSecret)` finds no password.
  */
 export function checkJsonKey(secret: IConstruct, value: InitialValue, key: string): void {
-  if (!value.placeholder || key === '' || PLACEHOLDER_KEYS.includes(key)) return;
-  throw invalidProp(secret, 'generateSecretString', `is not set, so the secret starts as the placeholder, which has no JSON key '${key}'; ` +
+  if (key === '' || !(value.placeholder || value.plainString) || (value.placeholder && PLACEHOLDER_KEYS.includes(key))) return;
+  const problem = value.placeholder ? 'is not set, so the secret starts as the placeholder' : 'gives a plain string, not JSON';
+  throw invalidProp(secret, 'generateSecretString', `${problem}, which has no JSON key '${key}'; ` +
     `a dynamic reference to it (secretValueFromJson('${key}'), rds.Credentials.fromSecret) fails the first deploy`,
   `give the secret its keys from the start: ${STRUCTURED_FIX}`);
 }
@@ -121,6 +124,7 @@ export function initialValue(props: {
   if (props.secretObjectValue) return { keys: Object.keys(props.secretObjectValue), placeholder: false };
   const generate = props.generateSecretString;
   if (!generate) return { keys: PLACEHOLDER_KEYS, placeholder: true };
+  if (generate.secretStringTemplate === undefined && generate.generateStringKey === undefined) return { placeholder: false, plainString: true };
   if (generate.secretStringTemplate === undefined || generate.generateStringKey === undefined) return { placeholder: false };
   try {
     return { keys: [...Object.keys(JSON.parse(generate.secretStringTemplate)), generate.generateStringKey], placeholder: false };

@@ -302,7 +302,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
   }
 
   /**
-   * Refuses a key the default placeholder lacks: a dynamic reference to it would fail the first deploy.
+   * Refuses a key the default placeholder (or a generated plain string) lacks: a dynamic reference to it would fail the first deploy.
    */
   public secretValueFromJson(jsonField: string): SecretValue {
     checkJsonKey(this, this.initialValue, jsonField);

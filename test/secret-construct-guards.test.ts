@@ -238,6 +238,16 @@ describe('the placeholder where a structured value is required', () => {
     );
   });
 
+  test('rds.Credentials.fromSecret of a generated plain string fails synth too, since a plain string has no JSON keys', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod', generateSecretString: { passwordLength: 32 } });
+    expect(() => rds.Credentials.fromSecret(secret)).toThrow(
+      "AppSecret 'Shop/Db': generateSecretString gives a plain string, not JSON, which has no JSON key 'username'; " +
+      "a dynamic reference to it (secretValueFromJson('username'), rds.Credentials.fromSecret) fails the first deploy. Fix: give the secret its keys from the start",
+    );
+    expect(() => secret.secretValue).not.toThrow();
+  });
+
   test('rds.Credentials.fromSecret of a structured AppSecret gives a database its credentials', () => {
     const stack = newStack();
     const secret = new AppSecret(stack, 'Db', {
