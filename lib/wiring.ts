@@ -369,9 +369,12 @@ function wireInto(secret: WiredSecret, fn: lambda.Function, value: string): void
     guardFunction(fn.node.defaultChild as lambda.CfnFunction);
   }
   const holder = keys.get(secret.envKey);
-  if (holder && holder.secret.secretName !== secret.secretName) {
+  // Another secret of the same name is the same secret only where it writes the same value (not in another region).
+  const sameValue = holder !== undefined && JSON.stringify(Stack.of(fn).resolve(holder.value)) === JSON.stringify(Stack.of(fn).resolve(value));
+  if (holder && (holder.secret.secretName !== secret.secretName || !sameValue)) {
+    const replaced = holder.secret.secretName === secret.secretName && !Token.isUnresolved(value) ? `, and this secret would replace it with ${value}` : '';
     throw invalidProp(secret, 'envKey',
-      `'${secret.envKey}' is already used on function '${fn.node.path}' by secret '${holder.secret.node.path}' (${holder.secret.secretName})`,
+      `'${secret.envKey}' is already used on function '${fn.node.path}' by secret '${holder.secret.node.path}' (${holder.secret.secretName})${replaced}`,
       `set a different envKey on one of the two secrets, e.g. envKey: '${secret.envKey.replace(/_SECRET_NAME$/, '')}_2_SECRET_NAME'`);
   }
   if (!holder && secret.envKey in resolvedEnvironment(fn)) {

@@ -79,6 +79,19 @@ describe('environment variable wiring', () => {
     );
   });
 
+  test('fails synth when two secrets of one name in two regions map to the same key on one function', () => {
+    const app = new App();
+    const us = newStack(app, 'Us', { account: '111111111111', region: 'us-east-1' });
+    const eu = newStack(app, 'Eu', { account: '111111111111', region: 'eu-west-1' });
+    const fn = newFunction(us);
+    new AppSecret(us, 'Key', { name: 'k', secretName: 'app/k' }).grantRead(fn);
+    const other = new AppSecret(eu, 'Key', { name: 'k', secretName: 'app/k' });
+    expect(() => other.grantRead(fn)).toThrow(
+      "AppSecret 'Eu/Key': envKey 'K_SECRET_NAME' is already used on function 'Us/Fn' by secret 'Us/Key' (app/k), " +
+      'and this secret would replace it with arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/k. Fix: set a different envKey on one of the two secrets',
+    );
+  });
+
   test('granting one secret twice to one function is harmless', () => {
     const stack = newStack();
     const fn = newFunction(stack);
