@@ -44,7 +44,9 @@ export function resolvedEnvironment(fn: lambda.Function): Record<string, unknown
 
 export function validateEnvironmentSize(fn: lambda.Function, secretKeyCount: number): string[] {
   const variables = resolvedEnvironment(fn);
-  const size = Buffer.byteLength(JSON.stringify(variables), 'utf8');
+  const stack = Stack.of(fn);
+  const deployed = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, withPseudoParameters(stack, value)]));
+  const size = Buffer.byteLength(JSON.stringify(deployed), 'utf8');
   if (size <= LAMBDA_ENV_LIMIT_BYTES) return [];
   return [
     `AppSecret: the environment of function '${fn.node.path}' is ${size} bytes as JSON, over Lambda's limit of ${LAMBDA_ENV_LIMIT_BYTES} bytes ` +
@@ -206,6 +208,23 @@ function pseudo(stack: Stack, name: string): string | undefined {
     case 'AWS::URLSuffix': return literal(stack.urlSuffix, 'amazonaws.com.cn');
     default: return undefined;
   }
+}
+
+/**
+ * A value with CloudFormation's pseudo parameters put in as deployed (the longest real values where
+ * unknown), e.g. an ARN that takes the stack's account; any other reference stays as it is.
+ */
+function withPseudoParameters(stack: Stack, value: unknown): unknown {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length !== 1) return value;
+  const [fn, arg] = entries[0];
+  if (fn === 'Ref') return pseudo(stack, String(arg)) ?? value;
+  if (fn === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) {
+    const parts = (arg[1] as unknown[]).map((part) => withPseudoParameters(stack, part));
+    return parts.every((part) => typeof part === 'string') ? parts.join(String(arg[0])) : value;
+  }
+  return value;
 }
 
 function substitute(stack: Stack, value: unknown): unknown {

@@ -128,6 +128,19 @@ describe('environment variable wiring', () => {
     );
   });
 
+  test.each([[34, false], [38, true]])('measures %i ARNs that take the account the stacks deploy to at their deployed length (over 4 KB: %s)', (secrets, over) => {
+    const app = new App();
+    const secretStack = newStack(app, 'Secrets', { region: 'eu-west-1' });
+    const api = newStack(app, 'Api', { region: 'us-east-1' });
+    const fn = newFunction(api);
+    for (let i = 0; i < secrets; i++) {
+      new AppSecret(secretStack, `S${i}`, { name: `partner-${i}-key`, environment: 'prod', nameOutput: false }).grantRead(fn);
+    }
+    // Each value is arn:aws:secretsmanager:eu-west-1:<12-digit account>:secret:..., longer as CloudFormation JSON than deployed.
+    if (over) expect(() => app.synth()).toThrow(/the environment of function 'Api\/Fn' is 42\d\d bytes as JSON/);
+    else expect(() => app.synth()).not.toThrow();
+  });
+
   test('counts the function\'s own variables towards the 4 KB', () => {
     const app = new App();
     const stack = newStack(app);
