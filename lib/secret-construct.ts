@@ -302,6 +302,19 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
   }
 
   /**
+   * Attaches the secret to a database, which adds its engine, host and port. The attachment (which
+   * `rds.DatabaseInstance` made with `rds.Credentials.fromSecret` exposes as `db.secret`) grants read
+   * access exactly like this secret: `db.secret.grantRead(fn)` also writes the environment variable.
+   *
+   * @param target the database instance or cluster to attach
+   */
+  public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
+    // CDK's own attach refuses a second attachment, with its own message.
+    if (this.node.tryFindChild(ATTACHMENT_ID)) return super.attach(target);
+    return new AppSecretAttachment(this, ATTACHMENT_ID, { secret: this, target });
+  }
+
+  /**
    * Refuses a key the default placeholder (or a generated plain string) lacks: a dynamic reference to it would fail the first deploy.
    */
   public secretValueFromJson(jsonField: string): SecretValue {
@@ -315,5 +328,15 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
   public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
     checkHostedRotation(this, this.initialValue, options);
     return super.addRotationSchedule(id, options);
+  }
+}
+
+/** The id CDK's `attach` gives the attachment, which it checks for a second one. */
+const ATTACHMENT_ID = 'Attachment';
+
+/** The same secret, attached to a database: readers granted through it are wired like readers of the AppSecret. */
+class AppSecretAttachment extends secretsmanager.SecretTargetAttachment {
+  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    return (this.node.scope as AppSecret).grantRead(grantee, versionStages);
   }
 }

@@ -5,6 +5,7 @@
 import { App, Aspects, CfnResource, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -248,6 +249,23 @@ describe('the placeholder where a structured value is required', () => {
     expect(() => secret.secretValue).not.toThrow();
   });
 
+  test('db.secret of a database made with rds.Credentials.fromSecret grants and wires a reader like the AppSecret itself', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', {
+      name: 'db-credentials',
+      environment: 'prod',
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true },
+    });
+    const db = new rds.DatabaseInstance(stack, 'Database', {
+      engine: rds.DatabaseInstanceEngine.POSTGRES, vpc: new ec2.Vpc(stack, 'Vpc'), credentials: rds.Credentials.fromSecret(secret),
+    });
+    const fn = newFunction(stack);
+    db.secret!.grantRead(fn);
+    expect(functionEnvironment(stack)).toEqual({ DB_CREDENTIALS_SECRET_NAME: 'Shop/prod/db-credentials' });
+    expect(policyStatements(stack)).toContainEqual({ Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' });
+    expect(() => secret.attach(db)).toThrow('Secret is already attached to a target.');
+  });
+
   test('rds.Credentials.fromSecret of a structured AppSecret gives a database its credentials', () => {
     const stack = newStack();
     const secret = new AppSecret(stack, 'Db', {
@@ -280,7 +298,8 @@ describe('forward compatibility', () => {
     const stack = newStack();
     const created = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' });
     const imported = AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'legacy/k' });
-    const passThrough = ['secretRef', 'cfnDynamicReferenceKey', 'secretValue', 'secretArn', 'grantWrite', 'attach', 'denyAccountRootDelete', 'addToResourcePolicy', 'env', 'stack'];
+    // attach is not passed through: its attachment (db.secret) grants and wires like the AppSecret.
+    const passThrough = ['secretRef', 'cfnDynamicReferenceKey', 'secretValue', 'secretArn', 'grantWrite', 'denyAccountRootDelete', 'addToResourcePolicy', 'env', 'stack'];
     for (const secret of [created, imported]) {
       expect(ownMembers(Object.getPrototypeOf(secret)).filter((m) => passThrough.includes(m))).toEqual([]);
     }
