@@ -112,7 +112,7 @@ async function readOne(target: ExtensionTarget, id: string, version: VersionSele
     answer = FALLBACK;
   }
   if (answer === FALLBACK) {
-    // Refused, reset, or no answer in time (even within the whole deadline, as when bytes trickle in):
+    // Refused, reset, or no whole answer in time (its request timer, or the deadline):
     // the extension is not (yet) there, for this read or the next ones.
     markDown();
     if (deadline.signal.aborted) return new SecretTimeoutError(id, deadline.timeoutMs);
@@ -163,7 +163,7 @@ function request(target: ExtensionTarget, id: string, version: VersionSelector |
   if (version?.versionId !== undefined) path += `&versionId=${encodeURIComponent(version.versionId)}`;
   return new Promise((resolve) => {
     // 127.0.0.1, not "localhost": no name lookup, and no ::1 first on hosts that prefer IPv6.
-    const req = http.get({ host: '127.0.0.1', port: target.port, path, agent, signal, timeout: timeoutMs, headers: { [TOKEN_HEADER]: target.token } },
+    const req = http.get({ host: '127.0.0.1', port: target.port, path, agent, signal, headers: { [TOKEN_HEADER]: target.token } },
       (res: IncomingMessage) => {
         const chunks: Buffer[] = [];
         let size = 0;
@@ -180,7 +180,10 @@ function request(target: ExtensionTarget, id: string, version: VersionSelector |
         res.on('error', () => resolve(FALLBACK));
         res.on('aborted', () => resolve(FALLBACK));
       });
-    req.on('timeout', () => req.destroy());
+    // A timer for the whole request, not the socket's idle timeout: an answer that trickles in a byte
+    // at a time restarts an idle timeout forever, and the SDK would never get its half of the deadline.
+    const timer = setTimeout(() => req.destroy(), timeoutMs);
+    req.on('close', () => clearTimeout(timer));
     req.on('error', () => resolve(FALLBACK));
   });
 }

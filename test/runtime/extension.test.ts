@@ -227,6 +227,13 @@ describe('reads the extension cannot serve fall back to the SDK', () => {
     expect(sdkRequests()).toHaveLength(1);
   });
 
+  test('an extension whose answer trickles in a byte at a time falls back to the SDK within the deadline', async () => {
+    ext.injectFault({ kind: 'trickle-body', times: 1 }); // each byte restarts an idle timeout: only a total one ends it
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+
   test('an extension whose answer never ends (a byte at a time) is skipped by the next reads', async () => {
     configureSecrets({ timeoutMs: 300 });
     ext.injectFault({ kind: 'trickle-body' }); // each byte restarts the per-request idle timeout
