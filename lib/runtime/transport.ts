@@ -186,6 +186,9 @@ function toSecretError(id: string, e: unknown, region: string | undefined, deadl
 /** The AWS error name, or for a plain network error its code (ECONNRESET, ...). */
 function errorName(e: unknown): string {
   const { name, code } = (e ?? {}) as { name?: unknown; code?: unknown };
+  // The SDK names a reset or broken connection TimeoutError; the code says what happened (a timeout
+  // sends users to the timeout settings, where a reset is a proxy, a firewall or the endpoint).
+  if (name === 'TimeoutError' && (code === 'ECONNRESET' || code === 'EPIPE')) return code;
   if (typeof name === 'string' && name !== '' && name !== 'Error') return name;
   return typeof code === 'string' && code !== '' ? code : 'Error';
 }

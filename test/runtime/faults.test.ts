@@ -146,6 +146,19 @@ describe('every read settles with a typed error within its deadline (default set
   });
 });
 
+describe('network failures are named by what happened', () => {
+  // A fresh process: inside jest the SDK wraps Node's network errors (another realm) and drops their code.
+  test('a connection reset on every attempt is reported as ECONNRESET, not as a timeout', async () => {
+    const a = seeded();
+    fake.injectFault({ kind: 'drop-connection' });
+    const script = `
+      const { getSecrets } = require('./lib/runtime');
+      getSecrets(${JSON.stringify(a)})[0].then(() => console.log('resolved'), (e) => console.log(e.name + ' ' + e.code));`;
+    const { stdout } = await runNode(script, lambdaLikeEnv(fake.endpoint));
+    expect(stdout.trim()).toBe('SecretFetchError ECONNRESET');
+  });
+});
+
 describe('serveStale under a slow outage', () => {
   test('an expired value comes back within staleWaitMs when the endpoint hangs, and later reads do not wait', async () => {
     const a = seeded();
