@@ -131,10 +131,17 @@ function fetchGroup(route: Route, ids: readonly string[], version: VersionSelect
 }
 
 /**
+ * How late (ms) the deadline's timer must fire to count as a frozen process rather than a busy event
+ * loop: Lambda's freezes between invocations last seconds to hours.
+ */
+const FROZEN_MIN_MS = 1000;
+
+/**
  * One timer per fetch, not per request: the deadline covers every attempt the SDK makes, connecting,
  * waiting for headers and reading the body, which per-attempt socket timeouts alone do not (a body
  * that stalls after the headers is never timed out by the SDK). On expiry the requests are aborted and
- * every pending call settles at once, whether or not the SDK honours the abort.
+ * every pending call settles at once, whether or not the SDK honours the abort. A process frozen past
+ * the deadline (a Lambda sandbox between invocations) gets one fresh deadline from the thaw.
  */
 function startDeadline(timeoutMs: number, requests: number): Deadline & { stop(): void } {
   const controller = new AbortController();
@@ -148,10 +155,21 @@ function startDeadline(timeoutMs: number, requests: number): Deadline & { stop()
     expire = reject;
   });
   expired.catch(() => {});
-  const timer = setTimeout(() => {
+  const startedAt = Date.now();
+  let thawed = false;
+  const fire = (): void => {
+    // Fired far later than set: the process was frozen (Lambda freezes a sandbox between invocations,
+    // and with provisioned concurrency after INIT, with reads in flight). Its requests never had their
+    // time, and an answer may be waiting unread: they get one fresh deadline from the thaw.
+    if (!thawed && Date.now() - startedAt > timeoutMs + FROZEN_MIN_MS) {
+      thawed = true;
+      timer = setTimeout(fire, timeoutMs);
+      return;
+    }
     expire(DEADLINE);
     controller.abort();
-  }, timeoutMs);
+  };
+  let timer = setTimeout(fire, timeoutMs);
   return {
     signal: controller.signal,
     timeoutMs,

@@ -5,7 +5,9 @@
  *
  * Bounds are generous (deadline + 1.5 s) for a shared 2-core machine; the measured times are printed.
  */
-import { measure, rejection, restoreEnv, runNode, lambdaLikeEnv, sleep, useEndpoint } from './helpers';
+import { spawn } from 'node:child_process';
+import * as path from 'node:path';
+import { measure, rejection, restoreEnv, root, runNode, lambdaLikeEnv, sleep, useEndpoint } from './helpers';
 import {
   configureSecrets,
   getSecretJson,
@@ -156,6 +158,37 @@ describe('network failures are named by what happened', () => {
       getSecrets(${JSON.stringify(a)})[0].then(() => console.log('resolved'), (e) => console.log(e.name + ' ' + e.code));`;
     const { stdout } = await runNode(script, lambdaLikeEnv(fake.endpoint));
     expect(stdout.trim()).toBe('SecretFetchError ECONNRESET');
+  });
+});
+
+describe('a read in flight while Lambda freezes the sandbox', () => {
+  // Lambda freezes a sandbox between invocations, and with provisioned concurrency from the end of INIT to the
+  // first invocation: a read started at module scope (as the README advises), a serveStale refresh or any read
+  // not awaited is then in flight. A fresh process stopped with SIGSTOP while its request is with the endpoint
+  // stands in for it; the clock runs on meanwhile, as it does for a frozen sandbox.
+  test('is answered after the thaw, not failed by a deadline that ran out while the process was frozen', async () => {
+    const a = seeded();
+    fake.injectFault({ kind: 'slow', delayMs: 300, secretId: a, times: 1 }); // the answer arrives while frozen
+    const script = `
+      const { getSecrets } = require('./lib/runtime');
+      getSecrets(${JSON.stringify(a)})[0].then((v) => console.log('value ' + v), (e) => console.log('error ' + e.code));`;
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: root,
+      env: { ...lambdaLikeEnv(fake.endpoint), TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => stdout += String(chunk));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      const started = Date.now();
+      while (!fake.requests.some((r) => r.secretIds.includes(a)) && Date.now() - started < 30_000) await sleep(5);
+      child.kill('SIGSTOP');
+      await sleep(DEFAULT_DEADLINE_MS + 2500);
+    } finally {
+      child.kill('SIGCONT');
+    }
+    await within(exited, 30_000);
+    expect(stdout.trim()).toBe(`value value-${a}`);
   });
 });
 
