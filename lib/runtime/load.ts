@@ -19,8 +19,8 @@ export function nodeBuiltin<T>(id: string): T {
   const getBuiltin = (process as { getBuiltinModule?: GetBuiltin }).getBuiltinModule;
   if (typeof getBuiltin === 'function') return getBuiltin(id) as T;
   // Node < 20.16 outside a bundle: this module's own `module.require` (never rewritten by esbuild).
-  const own = typeof module === 'object' && module !== null ? (module as { require?: (id: string) => unknown }).require : undefined;
-  if (typeof own === 'function') return own.call(module, id) as T;
+  const own = ownRequire();
+  if (own !== undefined) return own(id) as T;
   throw new Error(`cannot load ${id}: this Node.js version has no process.getBuiltinModule (Node 20.16 or newer is needed in a bundle)`);
 }
 
@@ -34,6 +34,12 @@ export function nodeBuiltin<T>(id: string): T {
  * includes /var/runtime/node_modules, where the runtime's own SDK lives.
  */
 export function loadPackage<T>(name: string): T {
+  // Unbundled CommonJS, and a CJS bundle: this module's own require. Under a user's Jest it is Jest's,
+  // so `jest.mock('@aws-sdk/client-secrets-manager')` and aws-sdk-client-mock reach the runtime
+  // (Jest 29 does not intercept the createRequire of `process.getBuiltinModule`, which loaded the real
+  // SDK and called AWS from the user's unit tests). In a CJS bundle it resolves from the bundle, as below.
+  const own = ownRequire();
+  if (own !== undefined) return own(name) as T;
   const { createRequire } = nodeBuiltin<typeof import('node:module')>('node:module');
   return createRequire(resolveBase())(name) as T;
 }
@@ -44,4 +50,10 @@ function resolveBase(): string {
   if (typeof __filename === 'string' && isAbsolute(__filename)) return __filename;
   // createRequire wants a file path; the file itself need not exist.
   return join(process.env.LAMBDA_TASK_ROOT || process.cwd(), 'noop.js');
+}
+
+/** This module's own `module.require`, where there is a `module` (CommonJS; an ESM bundle has none). */
+function ownRequire(): ((id: string) => unknown) | undefined {
+  const own = typeof module === 'object' && module !== null ? (module as { require?: (id: string) => unknown }).require : undefined;
+  return typeof own === 'function' ? (id) => own.call(module, id) : undefined;
 }

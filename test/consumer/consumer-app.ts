@@ -21,6 +21,25 @@ export const CDK_INIT_DEV_DEPENDENCIES: Record<string, string> = {
   '@types/node': '22.7.9',
 };
 
+/**
+ * The unit-test toolchain `cdk init` also writes (Jest 29), with its jest.config.js; installed in one
+ * app only, to keep the test fast.
+ */
+export const CDK_INIT_JEST: Record<string, string> = {
+  'jest': '^29.7.0',
+  'ts-jest': '^29.2.5',
+  '@types/jest': '^29.5.14',
+};
+export const CDK_INIT_JEST_CONFIG = `module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.test.ts'],
+  transform: {
+    '^.+\\.tsx?$': 'ts-jest'
+  }
+};
+`;
+
 export interface ConsumerVersions {
   /** A label for test names and the app's folder. */
   readonly label: string;
@@ -54,7 +73,7 @@ export function newestOnRegistry(): ConsumerVersions {
     // than the ~5.6.3 and 22.7.9 cdk init pins: this app is on the newest of those too.
     // The registry's `latest` CDK CLI (3.0.0) reads cloud assembly schema 43 at most, and refuses the
     // schema 55 that aws-cdk-lib 2.276 writes; the last 2.x CLI reads it.
-    devDependencyOverrides: { 'typescript': '~5.9.0', '@types/node': '^22', 'aws-cdk': '2.1148.1' },
+    devDependencyOverrides: { 'typescript': '~5.9.0', '@types/node': '^22', 'aws-cdk': '2.1148.1', ...CDK_INIT_JEST },
   };
 }
 

@@ -11,7 +11,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
-import { CommandResult, ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packTarball, peerFloor, runInApp, runInAppAsync } from './consumer-app';
+import { CDK_INIT_JEST_CONFIG, CommandResult, ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packTarball, peerFloor, runInApp, runInAppAsync } from './consumer-app';
 import { pasteSnippets, readmeSnippets } from './readme-snippets';
 import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from '../../example/local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
@@ -167,6 +167,32 @@ describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constru
       const secrets = JSON.parse(list.stdout);
       expect(secrets.map((s: any) => [s.name, s.status, s.functions.length])).toEqual([['api-key', 'set', 5], ['db-credentials', 'set', 4]]);
       expect(list.output).not.toContain(apiKeyValue);
+    }, 300_000);
+
+    test('a handler\'s unit test in cdk init\'s Jest that mocks the SDK with jest.mock gets the mock, not AWS', async () => {
+      fs.writeFileSync(path.join(appDir, 'jest.config.js'), CDK_INIT_JEST_CONFIG);
+      fs.mkdirSync(path.join(appDir, 'test'), { recursive: true });
+      fs.writeFileSync(path.join(appDir, 'test', 'read-one.test.ts'), [
+        "import { handler } from '../lambda/read-one';",
+        '',
+        "jest.mock('@aws-sdk/client-secrets-manager', () => ({",
+        "  ...jest.requireActual('@aws-sdk/client-secrets-manager'),",
+        '  SecretsManagerClient: class {',
+        "    readonly config = { region: 'eu-west-1' };",
+        "    async send(command: { input: { SecretId: string } }) { return { Name: command.input.SecretId, SecretString: 'from-the-mock' }; }",
+        '    destroy() {}',
+        '  },',
+        '}));',
+        '',
+        "test('reads the mocked value', async () => {",
+        "  process.env.API_KEY_SECRET_NAME = 'ConsumerSecrets/dev/api-key';",
+        "  expect(await handler()).toEqual({ 'api-key': '" + fingerprint('from-the-mock') + "' });",
+        '});',
+        '',
+      ].join('\n'));
+      // Were the real SDK loaded, it would read the seeded value from the local endpoint, never AWS.
+      const jest = await runInAppAsync(appDir, 'jest', ['--ci'], awsEnv());
+      expect(jest.status === 0 ? 'exit 0' : jest.output).toBe('exit 0');
     }, 300_000);
   }
 });
