@@ -30,9 +30,8 @@ Lists every secret the selected stacks create with AppSecret or read in their fu
 ones too): stack, logical name, physical name, status and the functions that read it.
 
 Status: set (with when it last changed), placeholder (still the generated value), unset (exists
-without a value yet), missing (not
-deployed, deleted or scheduled for deletion, or in another region), denied (no permission to check),
-error (with the AWS error code). Values are never printed.
+without a value yet), missing (not deployed, deleted or scheduled for deletion, or in another
+region), denied (no permission to check), error (with the AWS error code). Values are never printed.
 
 Options:
   --stack PATTERN  stacks by name or display path; * and ? globs, ** across stages (repeatable; default: all)
