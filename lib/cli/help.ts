@@ -56,8 +56,9 @@ The value is read from --from-file, else from stdin when it is piped
 (printf %s "$VALUE" | cdk-app-secrets set ...), else from a prompt that does not echo. It is never
 taken from the command line, where it would stay in your shell history. Reading stdin ends when it
 is closed; in CI (CI set), an open stdin that gives nothing for 10 seconds fails. One trailing newline is
-dropped; empty values are refused. A secret declared with a JSON shape (a generateSecretString
-template or secretObjectValue) takes a JSON object with every declared key.
+dropped; empty values and values over 65,536 bytes (Secrets Manager's limit) are refused. A secret
+declared with a JSON shape (a generateSecretString template or secretObjectValue) takes a JSON
+object with every declared key.
 
 Options:
   --stack STACK    the stack (name or display path, e.g. Prod/Shop); optional when only one stack has NAME

@@ -42,9 +42,18 @@ export async function readValue(entry: SecretEntry, fromFile: string | undefined
   return promptHidden(`Value for ${entry.name}${shape} in ${entry.secretName} (input hidden): `);
 }
 
-/** Errors that make a value unacceptable for this secret (empty; the placeholder; JSON shape); [] when fine. */
+/** The most Secrets Manager stores in one value, in bytes of UTF-8; PutSecretValue refuses more (ValidationException). */
+export const MAX_VALUE_BYTES = 65_536;
+
+/** Errors that make a value unacceptable for this secret (empty; too big; the placeholder; JSON shape); [] when fine. */
 export function valueProblems(entry: SecretEntry, value: string): string[] {
   if (value.trim() === '') return ['the value is empty'];
+  // Checked here, so that load refuses it before writing anything, and set does not answer "try again".
+  const bytes = Buffer.byteLength(value, 'utf8');
+  if (bytes > MAX_VALUE_BYTES) {
+    return [`the value is ${bytes.toLocaleString('en-US')} bytes; Secrets Manager stores at most ${MAX_VALUE_BYTES.toLocaleString('en-US')} bytes per secret ` +
+      '(keep a large file elsewhere, e.g. in S3, and put its location or a key to it in the secret)'];
+  }
   // Writing the placeholder back (copied from the console, say) would leave the secret unset while
   // looking written: the runtime and `check` still take it for "no value yet".
   if (isPlaceholder(value)) {

@@ -64,6 +64,28 @@ describe('the generated placeholder is not a value', () => {
   });
 });
 
+describe('values Secrets Manager would refuse', () => {
+  // Secrets Manager stores at most 65,536 bytes per value; a bigger one fails with ValidationException.
+  const tooBig = () => fx.remember('x', `-----BEGIN CERTIFICATE-----\n${'MIIDdzCCAl+gAwIBAgIE'.repeat(3300)}\n-----END CERTIFICATE-----`);
+
+  test('set refuses a value over 64 KB, saying the limit and the size, before writing', async () => {
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--from-file', writeFile('big.pem', tooBig())]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not set: stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): the value is 66,0\d\d bytes; Secrets Manager stores at most 65,536/);
+    expect(result.stderr).not.toContain('try again');
+    expect(puts()).toBe(0);
+  });
+
+  test('load refuses a file with a value over 64 KB before writing any of its other values', async () => {
+    const file = writeFile('big.json', JSON.stringify({ 'stripe-api-key': fx.remember('x', 'sk_never_written_big_7a1'), 'webhook-signing-key': tooBig() }));
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/invalid {5}webhook-signing-key \(key "webhook-signing-key"\): the value is 66,0\d\d bytes; Secrets Manager stores at most 65,536/);
+    expect(result.stderr).toContain('1 invalid value; nothing was written');
+    expect(puts()).toBe(0);
+  });
+});
+
 describe('files as editors save them', () => {
   test('a JSON file that gives a key twice fails naming the key, and nothing is written', async () => {
     const first = fx.remember('x', 'sk_dup_first_7a1e');

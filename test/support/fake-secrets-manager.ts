@@ -296,6 +296,9 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
         const secret = find(String(body.SecretId));
         if (!secret) throw new ApiError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
         refuseIfScheduledForDeletion(secret, 'PutSecretValue');
+        if (typeof body.SecretString === 'string' && Buffer.byteLength(body.SecretString) > 65_536) {
+          throw new ApiError('ValidationException', "1 validation error detected: Value at 'secretString' failed to satisfy constraint: Member must have length less than or equal to 65536");
+        }
         const stage: string | undefined = body.VersionStages?.[0];
         const r = putSecret(secret.name, body.SecretString ?? Buffer.from(body.SecretBinary ?? '', 'base64'), { versionStage: stage });
         return { ARN: r.arn, Name: secret.name, VersionId: r.versionId, VersionStages: [stage ?? 'AWSCURRENT'] };
