@@ -68,7 +68,8 @@ Options:
 
 Sets many secrets of one stack from FILE: a JSON object keyed by logical name (the runtime's
 local-mode file: values are strings, or objects stored as JSON), or a .env file with lines
-name=value (the logical name, or the environment variable key such as STRIPE_API_KEY_SECRET_NAME).
+name=value (the logical name, the environment variable key such as STRIPE_API_KEY_SECRET_NAME, or
+the runtime's local-mode variable such as CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY).
 
 Names the stack does not know make the command fail before anything is written. Secrets whose
 current value already matches (compared by SHA-256 fingerprint) are left unchanged.

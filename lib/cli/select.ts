@@ -6,6 +6,7 @@ import { secretEnvKey } from '../env-contract';
 import { AssemblyStack } from './assembly';
 import { CliError } from './errors';
 import { SecretEntry } from './inventory';
+import { ENV_LOCAL_VALUE_PREFIX } from '../runtime/local';
 
 /**
  * Stacks matching any pattern (all stacks for none). A name matches the display path
@@ -64,7 +65,8 @@ function globToRegExp(pattern: string): RegExp {
 
 /**
  * The secret `key` names among `entries`: its logical name, its physical name, its environment
- * variable key, or any spelling that maps to that key (`stripeApiKey`, `STRIPE_API_KEY`).
+ * variable key, or any spelling that maps to that key (`stripeApiKey`, `STRIPE_API_KEY`, the runtime's
+ * local-mode `CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY`).
  * Undefined when none does; an error when the spellings are ambiguous.
  */
 export function findSecret(entries: readonly SecretEntry[], name: string): SecretEntry | undefined {
@@ -72,7 +74,9 @@ export function findSecret(entries: readonly SecretEntry[], name: string): Secre
   const arnName = /^arn:[^:]+:secretsmanager:[^:]+:[^:]+:secret:(.+)$/.exec(name)?.[1];
   const key = arnName !== undefined && entries.some((entry) => entry.secretName === arnName) ? arnName : arnName?.replace(/-[A-Za-z0-9]{6}$/, '') ?? name;
   const exact = entries.filter((entry) => entry.name === key || entry.secretName === key || entry.envKey === key);
-  const candidates = exact.length > 0 ? exact : entries.filter((entry) => safeEnvKey(key) === entry.envKey);
+  // The runtime's local-mode variable (CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY) is a .env line a team already has.
+  const spelling = key.startsWith(ENV_LOCAL_VALUE_PREFIX) ? key.slice(ENV_LOCAL_VALUE_PREFIX.length) : key;
+  const candidates = exact.length > 0 ? exact : entries.filter((entry) => safeEnvKey(spelling) === entry.envKey);
   if (candidates.length > 1) {
     throw new CliError(`'${key}' names ${candidates.length} secrets (${candidates.map((entry) => entry.secretName).join(', ')}); use the physical name`);
   }

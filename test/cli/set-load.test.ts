@@ -292,6 +292,18 @@ describe('load', () => {
     expect(await currentValue('legacy/dev/partner-token')).toBe('ptok_env_single_0c4f');
   });
 
+  test('a .env file of the runtime\'s local-mode variables (CDK_APP_SECRETS_LOCAL_VALUE_<NAME>) loads, each to its secret', async () => {
+    const file = writeFile('local-mode.env', [
+      `CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY=${fx.remember('Shop-dev/dev/stripe-api-key', 'sk_env_localmode_5e2a91')}`,
+      `export CDK_APP_SECRETS_LOCAL_VALUE_PARTNER_TOKEN="${fx.remember('legacy/dev/partner-token', 'ptok_env_localmode_c81d')}"`,
+      '',
+    ].join('\n'));
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe('sk_env_localmode_5e2a91');
+    expect(await currentValue('legacy/dev/partner-token')).toBe('ptok_env_localmode_c81d');
+  });
+
   test('a .env comment after a quoted value is not part of the value, even when it holds a quote', async () => {
     const file = writeFile('commented.env', [
       `stripe-api-key="${fx.remember('Shop-dev/dev/stripe-api-key', 'sk_env_commented_3a9d')}" # rotated "monthly"`,
