@@ -142,19 +142,37 @@ function topLevelKeys(text: string): string[] {
   return keys;
 }
 
-/** `name=value` lines; `#` comments, `export ` prefixes, '...' literal and "..." escaped values. */
+/**
+ * `name=value` lines; `#` comments, `export ` prefixes, '...' literal and "..." escaped values. A
+ * quoted value whose line holds no closing quote goes on to the line that does, as dotenv reads a
+ * PEM key written across lines.
+ */
 function parseDotEnv(file: string, text: string): LoadEntry[] {
   const entries: LoadEntry[] = [];
-  text.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
+  const lines = text.split(/\r?\n/);
+  for (let index = 0; index < lines.length; index++) {
+    const line = lines[index].trim();
+    if (line === '' || line.startsWith('#')) continue;
     const where = `line ${index + 1}`;
     const match = /^(?:export\s+)?([^=\s]+)\s*=\s*(.*)$/.exec(line);
     if (!match) throw new CliError(`${file} ${where}: expected name=value (the logical name or the environment variable key)`);
-    const [, key, rest] = match;
+    const key = match[1];
+    let rest = match[2];
+    const quote = rest[0];
+    if ((quote === '\'' || quote === '"') && !hasClosingQuote(rest.slice(1), quote)) {
+      while (index + 1 < lines.length) {
+        rest += `\n${lines[++index]}`;
+        if (hasClosingQuote(lines[index], quote)) break;
+      }
+    }
     entries.push({ key, value: dotEnvValue(file, where, rest), where });
-  });
+  }
   return entries;
+}
+
+/** Whether `text` holds `quote` ("..." values escape theirs with a backslash). */
+function hasClosingQuote(text: string, quote: string): boolean {
+  return quote === '"' ? /(^|[^\\])(\\\\)*"/.test(text) : text.includes(quote);
 }
 
 function dotEnvValue(file: string, where: string, rest: string): string {

@@ -325,6 +325,31 @@ describe('load', () => {
     expect(await currentValue('Shop-dev/dev/db-credentials')).toBe(json);
   });
 
+  test('a .env quoted value may span lines, as dotenv reads a PEM key, and the lines after it are entries again', async () => {
+    const pem = fx.remember('Shop-dev/dev/stripe-api-key', '-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC_pem_4a7\nBKcwggSjAgEAAoIBAQC7_pem_9e2\n-----END PRIVATE KEY-----');
+    const json = '{\n  "username": "shop",\n  "password": "pw_env_multiline_61b"\n}';
+    fx.remember('Shop-dev/dev/db-credentials', json);
+    const file = writeFile('multiline.env', [
+      `stripe-api-key="${pem}" # the signing key`,
+      `db-credentials='${json}'`,
+      `webhook-signing-key=${fx.remember('Shop-dev/dev/webhook-signing-key', 'whsec_env_after_multiline_3c0')}`,
+      '',
+    ].join('\n'));
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(pem);
+    expect(await currentValue('Shop-dev/dev/db-credentials')).toBe(json);
+    expect(await currentValue('Shop-dev/dev/webhook-signing-key')).toBe('whsec_env_after_multiline_3c0');
+  });
+
+  test('a .env quoted value that is never closed fails naming its first line, and nothing is written', async () => {
+    const file = writeFile('unclosed.env', `webhook-signing-key=${fx.remember('x', 'whsec_never_written_uc_1')}\nstripe-api-key="${fx.remember('x', 'sk_never_written_uc_2')}\nmore\n`);
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('line 2: the quoted value has no closing "');
+    expect(puts()).toBe(0);
+  });
+
   test('a .env line with text after its closing quote fails naming the line, and nothing is written', async () => {
     const file = writeFile('trailing.env', `stripe-api-key="${fx.remember('x', 'sk_env_trailing_40c')}"extra\n`);
     const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
