@@ -156,9 +156,12 @@ export function fatalAwsError(e: unknown, entry: SecretEntry): CliError | undefi
   return undefined;
 }
 
+/** The error codes of an attempt that got no answer in time (request or connection timeout). */
+export const TIMEOUT_CODES: readonly string[] = ['TimeoutError', 'ETIMEDOUT'];
+
 /** Whether the SDK gave up waiting for an answer (connection or request timeout). */
 export function isTimeout(e: unknown): boolean {
-  return errorCode(e) === 'TimeoutError' || errorCode(e) === 'ETIMEDOUT';
+  return TIMEOUT_CODES.includes(errorCode(e));
 }
 
 /** What a timeout means and what to do, naming where the secret was looked up. */

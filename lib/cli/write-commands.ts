@@ -1,12 +1,12 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
 import { assemblyDir, readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, TIMEOUT_CODES, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
 import { describeStacks, findSecret, knownNames, selectOneStack } from './select';
-import { checkSecret, deployTimeNameProblem, fingerprint, SecretStatus } from './status';
+import { checkSecrets, deployTimeNameProblem, fingerprint } from './status';
 import { readLoadFile, readValue, valueProblems } from './values';
 
 /** The secrets of the one stack `--stack` names. */
@@ -88,17 +88,20 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   }
 
   const targets = planned.map(({ item, entry }) => ({ item, entry: entry! }));
-  const statuses: SecretStatus[] = [];
-  for (const { entry } of targets) statuses.push(await checkSecret(entry));
+  const statuses = await checkSecrets(targets.map(({ entry }) => entry));
   const checked = targets.map(({ entry }, i) => ({ entry, status: statuses[i] }));
   const missing = checked.filter(({ status }) => status.status === 'missing');
   const elsewhere = checked.filter(({ status }) => status.errorCode === LOCATION_MISMATCH);
-  if (missing.length > 0 || elsewhere.length > 0) {
+  // No answer to a read: writes would wait as long for each secret, and might land or not.
+  const unchecked = checked.filter(({ status }) => status.status === 'error' && TIMEOUT_CODES.includes(status.errorCode ?? ''));
+  if (missing.length > 0 || elsewhere.length > 0 || unchecked.length > 0) {
     for (const { entry, status } of missing) io.out(`missing     ${entry.name} (${entry.secretName}): ${status.detail}\n`);
     for (const { entry, status } of elsewhere) io.out(`elsewhere   ${entry.name} (${entry.secretName}): ${status.detail}\n`);
+    for (const { entry, status } of unchecked) io.out(`unchecked   ${entry.name} (${entry.secretName}): ${status.detail}\n`);
     const reasons = [
       missing.length > 0 ? `${missing.length} secret${missing.length > 1 ? 's do' : ' does'} not exist in AWS (deploy the stack first: npx cdk deploy ${stack})` : '',
       elsewhere.length > 0 ? `${elsewhere.length} secret${elsewhere.length > 1 ? 's' : ''} answered from another account or region than the stack's` : '',
+      unchecked.length > 0 ? `${unchecked.length} secret${unchecked.length > 1 ? 's' : ''} could not be checked` : '',
     ].filter(Boolean).join('; ');
     throw new CliError(`${reasons}; nothing was written`);
   }

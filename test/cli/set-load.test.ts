@@ -367,6 +367,15 @@ describe('load', () => {
     expect(puts()).toBe(0);
   });
 
+  test('a secret whose check gets no answer (a black-holed endpoint) fails the load before anything is written', async () => {
+    fx.endpoint.injectFault({ kind: 'hang', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key' });
+    const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev'], { env: { CDK_APP_SECRETS_REQUEST_TIMEOUT_MS: '300' } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^unchecked {3}stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): no answer from Secrets Manager in region us-east-1 within 0\.3 s/m);
+    expect(result.stderr).toContain('1 secret could not be checked; nothing was written');
+    expect(puts()).toBe(0);
+  }, 30_000);
+
   test('a file that is not valid JSON is reported by position, without quoting it', async () => {
     const file = writeFile('broken.json', `{"stripe-api-key": "${fx.remember('x', 'sk_broken_file_6f1')}",}`);
     const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
