@@ -44,18 +44,32 @@ export interface CfnResource {
 }
 
 /**
- * The cloud assembly's directory: --app, else the `output` that ./cdk.json sets (where `cdk synth`
- * writes then), else ./cdk.out.
+ * The cloud assembly's directory: --app (or, when it is the app's directory with a cdk.json, where
+ * that app's `cdk synth` writes), else where `cdk synth` writes for the CDK app the current
+ * directory is in: the nearest cdk.json's `output`, else cdk.out beside it; ./cdk.out outside an app.
  */
 export function assemblyDir(app: string | undefined): string {
-  if (app !== undefined) return path.resolve(app);
+  if (app !== undefined) {
+    const dir = path.resolve(app);
+    const isAppDir = !fs.existsSync(path.join(dir, 'manifest.json')) && fs.existsSync(path.join(dir, 'cdk.json'));
+    return isAppDir ? synthOutput(dir) : dir;
+  }
+  // npx finds the executable from any subdirectory of the app, so the app is looked for upwards too.
+  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'cdk.json'))) return synthOutput(dir);
+    if (path.dirname(dir) === dir) return path.resolve('cdk.out');
+  }
+}
+
+/** Where `cdk synth` writes for the app in `appDir`: the `output` its cdk.json sets, else cdk.out. */
+function synthOutput(appDir: string): string {
   let output: unknown;
   try {
-    output = JSON.parse(fs.readFileSync('cdk.json', 'utf8')).output;
+    output = JSON.parse(fs.readFileSync(path.join(appDir, 'cdk.json'), 'utf8')).output;
   } catch {
-    // No cdk.json, or one the CDK CLI would refuse too: the default.
+    // A cdk.json the CDK CLI would refuse too: the default.
   }
-  return path.resolve(typeof output === 'string' && output !== '' ? output : 'cdk.out');
+  return path.resolve(appDir, typeof output === 'string' && output !== '' ? output : 'cdk.out');
 }
 
 /** Every stack in the assembly at `dir`: its own in manifest order, then those of nested assemblies. */

@@ -4,7 +4,8 @@ export const COMMANDS = ['list', 'check', 'set', 'load'] as const;
 export type CommandName = typeof COMMANDS[number];
 
 const COMMON = `
-  --app DIR        the cloud assembly (default: the output set in ./cdk.json, else ./cdk.out; made by \`npx cdk synth\`)
+  --app DIR        the cloud assembly, or an app's directory (default: the output set in the app's cdk.json,
+                   else its cdk.out, from any subdirectory of the app; made by \`npx cdk synth\`)
   --help, -h       show this help`;
 
 const HELP: Record<CommandName | 'main', string> = {

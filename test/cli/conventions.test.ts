@@ -98,6 +98,21 @@ describe('clear errors', () => {
     expect(JSON.parse(result.stdout)).toHaveLength(4);
   });
 
+  test('run from a subdirectory of the CDK app, or with --app at the app\'s directory, the app\'s assembly is read', async () => {
+    const project = path.join(tmp, 'project-in-subdir');
+    fs.mkdirSync(path.join(project, 'lib', 'handlers'), { recursive: true });
+    fs.writeFileSync(path.join(project, 'cdk.json'), JSON.stringify({ app: 'npx ts-node bin/app.ts' }));
+    fs.cpSync(fx.outdir, path.join(project, 'cdk.out'), { recursive: true });
+    const fromSubdir = await runCli(['list', '--json', '--stack', 'Shop-dev'], { cwd: path.join(project, 'lib', 'handlers'), env: fx.env() });
+    expect(fromSubdir.stderr).not.toContain('no cloud assembly');
+    expect(fromSubdir.code).toBe(0);
+    expect(JSON.parse(fromSubdir.stdout)).toHaveLength(4);
+    const appDir = await runCli(['list', '--json', '--stack', 'Shop-dev', '--app', project], { cwd: tmp, env: fx.env() });
+    expect(appDir.stderr).not.toContain('no cloud assembly');
+    expect(appDir.code).toBe(0);
+    expect(JSON.parse(appDir.stdout)).toHaveLength(4);
+  });
+
   test('an unknown stack lists the stacks there are', async () => {
     const result = await fx.cli(['list', '--stack', 'Shop-prod']);
     expect(result.code).toBe(1);
