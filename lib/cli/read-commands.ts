@@ -6,7 +6,7 @@ import { EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { bold, Io, paint, progressReporter, renderTable, setCommand, toJson } from './output';
 import { selectStacks } from './select';
-import { checkSecrets, NAME_UNRESOLVED, SecretStatus } from './status';
+import { checkSecrets, NAME_UNRESOLVED, SecretStatus, SHAPE_MISMATCH } from './status';
 
 /** The secrets of the stacks `--stack` selects (all stacks without it). */
 export function selectedSecrets(args: ParsedArgs): SecretEntry[] {
@@ -53,6 +53,7 @@ function fixFor(entry: SecretEntry, status: SecretStatus): string {
     case 'denied':
       return `${status.detail}`;
     default:
+      if (status.errorCode === SHAPE_MISMATCH) return `${status.detail}. Set it again: ${setCommand(entry)}`;
       // Their detail already says what to do.
       if ([LOCATION_MISMATCH, NAME_UNRESOLVED].includes(status.errorCode ?? '') || isTimeout({ name: status.errorCode })) return status.detail;
       return `checking it failed: ${status.detail}; the SDK already retried, run check again`;

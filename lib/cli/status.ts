@@ -8,6 +8,7 @@ import type { DescribeSecretCommandOutput } from '@aws-sdk/client-secrets-manage
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
 import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { SecretEntry } from './inventory';
+import { jsonShapeProblems } from './shape';
 
 /** `unset`: the secret exists but has no current value (created without one, e.g. `create-secret --name`). */
 export type Status = 'set' | 'placeholder' | 'unset' | 'missing' | 'denied' | 'error';
@@ -46,6 +47,11 @@ export async function checkSecret(entry: SecretEntry): Promise<SecretStatus> {
       return { status: 'placeholder', detail: 'still the generated placeholder', lastChanged, fingerprint: fingerprint(output.SecretString) };
     }
     const value = output.SecretString ?? output.SecretBinary ?? '';
+    // A value without a declared key passes for set here and fails in the handler (getSecretJson).
+    const shape = entry.jsonKeys && output.SecretString !== undefined ? jsonShapeProblems(entry.jsonKeys, output.SecretString) : [];
+    if (shape.length > 0) {
+      return { status: 'error', detail: `its value does not fit the declared JSON shape: ${shape.join('; ')}`, lastChanged, errorCode: SHAPE_MISMATCH, fingerprint: fingerprint(value) };
+    }
     return { status: 'set', detail: when, lastChanged, fingerprint: fingerprint(value) };
   } catch (e) {
     const fatal = fatalAwsError(e, entry);
@@ -121,6 +127,9 @@ async function describe(entry: SecretEntry, secretId: string): Promise<{ settled
 function scheduledForDeletion(entry: SecretEntry): SecretStatus {
   return { status: 'missing', detail: `scheduled for deletion; restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}` };
 }
+
+/** The errorCode of a JSON-shaped secret whose current value lacks a declared key (or is no JSON object). */
+export const SHAPE_MISMATCH = 'ShapeMismatch';
 
 /** The errorCode of a secret whose physical name is known only at deploy. */
 export const NAME_UNRESOLVED = 'NameUnresolved';

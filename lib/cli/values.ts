@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { CliError } from './errors';
 import { SecretEntry } from './inventory';
 import { promptHidden } from './prompt';
+import { jsonShapeProblems } from './shape';
 import { isPlaceholder } from './status';
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
 import { locateJsonError } from '../runtime/json';
@@ -59,20 +60,7 @@ export function valueProblems(entry: SecretEntry, value: string): string[] {
   if (isPlaceholder(value)) {
     return [`the value is AppSecret's generated placeholder (a JSON object with the key ${PLACEHOLDER_MARKER_KEY}), not a real value; give the secret's real value`];
   }
-  if (!entry.jsonKeys) return [];
-  const expected = `a JSON object with the keys ${entry.jsonKeys.join(', ')}`;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(value);
-  } catch {
-    const { position, reason } = locateJsonError(value);
-    return [`the value must be ${expected}, but it is not valid JSON (${reason} at position ${position})`];
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    return [`the value must be ${expected}, but it is ${Array.isArray(parsed) ? 'an array' : parsed === null ? 'null' : `a JSON ${typeof parsed}`}`];
-  }
-  const missing = entry.jsonKeys.filter((key) => !(key in parsed));
-  return missing.length > 0 ? [`the JSON value lacks the key${missing.length > 1 ? 's' : ''} ${missing.join(', ')} (declared: ${entry.jsonKeys.join(', ')})`] : [];
+  return entry.jsonKeys ? jsonShapeProblems(entry.jsonKeys, value) : [];
 }
 
 /** One entry of a load file. */

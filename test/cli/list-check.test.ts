@@ -195,6 +195,14 @@ describe('check', () => {
     expect(result.stdout).toMatch(/denied.*db-credentials.*secretsmanager:GetSecretValue/);
   });
 
+  test('a JSON-shaped secret whose value lacks a declared key (set in the console, say) fails, naming the key and the fix', async () => {
+    fx.endpoint.putSecret('Shop-dev/dev/db-credentials', fx.remember('Shop-dev/dev/db-credentials', '{"username":"shop","pasword":"pw_typo_key_8d2c41"}'));
+    const result = await fx.cli(['check', '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^✗ error {2}Shop-dev {2}db-credentials \(Shop-dev\/dev\/db-credentials\): its value does not fit the declared JSON shape: the JSON value lacks the key password .*npx cdk-app-secrets set db-credentials --stack Shop-dev/m);
+    expect(byName(await listJson('--stack', 'Shop-dev'), 'Shop-dev', 'db-credentials')).toMatchObject({ status: 'error', errorCode: 'ShapeMismatch' });
+  });
+
   test('--json gives the list objects, and the exit code still says whether all are set', async () => {
     const result = await fx.cli(['check', '--json', '--stack', 'Prod/Shop']);
     expect(result.code).toBe(1);
