@@ -63,12 +63,13 @@ object with every declared key.
 
 Options:
   --stack STACK    the stack (name or display path, e.g. Prod/Shop); optional when only one stack has NAME
-  --from-file PATH read the value from this file${COMMON}
+  --from-file PATH read the value from this file (- for stdin)${COMMON}
 `,
   load: `Usage: cdk-app-secrets load FILE --stack STACK [--app DIR] [--dry-run]
 
-Sets many secrets of one stack from FILE: a JSON object keyed by logical name (the runtime's
-local-mode file: values are strings, or objects stored as JSON), or a .env file with lines
+Sets many secrets of one stack from FILE (- for stdin, e.g. piped from sops -d): a JSON object
+keyed by logical name (the runtime's local-mode file: values are strings, or objects stored as
+JSON), or a .env file with lines
 name=value (the logical name, the environment variable key such as STRIPE_API_KEY_SECRET_NAME, or
 the runtime's local-mode variable such as CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY).
 

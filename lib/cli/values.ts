@@ -23,7 +23,8 @@ export const CI_STDIN_IDLE_SECONDS = 10;
  * writes a line for people (stderr).
  */
 export async function readValue(entry: SecretEntry, fromFile: string | undefined, notify: (text: string) => void): Promise<string> {
-  if (fromFile !== undefined) return dropTrailingNewline(readFile(fromFile));
+  // `--from-file -` is stdin, as in most CLIs: the piped path below.
+  if (fromFile !== undefined && fromFile !== STDIN_FILE) return dropTrailingNewline(readFile(fromFile));
   if (!process.stdin.isTTY) {
     // Said first, so that someone looking at a command that waits sees what it waits for.
     notify(`reading the value for ${entry.name} (${entry.secretName}) from stdin, which is not a terminal; it ends when stdin is closed\n`);
@@ -72,13 +73,29 @@ export interface LoadEntry {
   readonly where: string;
 }
 
+/** The FILE (or --from-file PATH) that means stdin, so a decrypting tool can pipe secrets without a file on disk. */
+export const STDIN_FILE = '-';
+
 /**
- * Entries of a load file: a JSON object (name -> string, or object stored as its JSON text, as
- * the runtime's local-mode file) when its text starts with `{`, otherwise a .env file.
+ * Entries of a load file (`-`: stdin, until it is closed): a JSON object (name -> string, or object
+ * stored as its JSON text, as the runtime's local-mode file) when its text starts with `{`,
+ * otherwise a .env file.
  */
-export function readLoadFile(file: string): LoadEntry[] {
-  const text = readFile(file);
-  return text.trimStart().startsWith('{') ? parseJsonFile(file, text) : parseDotEnv(file, text);
+export async function readLoadFile(file: string): Promise<LoadEntry[]> {
+  let text: string;
+  let source = file;
+  if (file === STDIN_FILE) {
+    source = 'stdin';
+    const piped = await readStdin(inCi() ? CI_STDIN_IDLE_SECONDS * 1000 : undefined);
+    if (piped.timedOut) {
+      throw new CliError(`load -: stdin was not closed within ${CI_STDIN_IDLE_SECONDS} seconds, and CI is set, so load does not wait longer. ` +
+        'Pipe the file into it and close stdin, or give the file\'s path; nothing was written.');
+    }
+    text = piped.text.replace(/^\uFEFF/, '');
+  } else {
+    text = readFile(file);
+  }
+  return text.trimStart().startsWith('{') ? parseJsonFile(source, text) : parseDotEnv(source, text);
 }
 
 function parseJsonFile(file: string, text: string): LoadEntry[] {

@@ -66,7 +66,7 @@ async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<num
 export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const entries = stackSecrets(args, 'load');
   const file = args.target!;
-  const items = readLoadFile(file);
+  const items = await readLoadFile(file);
   if (items.length === 0) throw new CliError(`${file} has no entries`);
   const stack = stackLabel(entries, args);
 

@@ -376,6 +376,15 @@ describe('load', () => {
     expect(puts()).toBe(0);
   }, 30_000);
 
+  test('FILE - reads the file from stdin, as piped from a decrypting tool (sops -d ... | load -), and --from-file - does too', async () => {
+    const loaded = await fx.cli(['load', '-', '--stack', 'Shop-dev'], { stdin: `stripe-api-key=${fx.remember('Shop-dev/dev/stripe-api-key', 'sk_env_from_stdin_0f3e')}\n` });
+    expect(loaded.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe('sk_env_from_stdin_0f3e');
+    const set = await fx.cli(['set', 'webhook-signing-key', '--stack', 'Shop-dev', '--from-file', '-'], { stdin: fx.remember('Shop-dev/dev/webhook-signing-key', 'whsec_from_file_dash_71a') });
+    expect(set.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/webhook-signing-key')).toBe('whsec_from_file_dash_71a');
+  });
+
   test('a file that is not valid JSON is reported by position, without quoting it', async () => {
     const file = writeFile('broken.json', `{"stripe-api-key": "${fx.remember('x', 'sk_broken_file_6f1')}",}`);
     const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
