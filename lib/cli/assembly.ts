@@ -54,6 +54,8 @@ export function assemblyDir(app: string | undefined): string {
     const isAppDir = !fs.existsSync(path.join(dir, 'manifest.json')) && fs.existsSync(path.join(dir, 'cdk.json'));
     return isAppDir ? synthOutput(dir) : dir;
   }
+  // An assembly here without a cdk.json (cdk synth --app ...) is this directory's, not a parent app's.
+  if (!fs.existsSync('cdk.json') && fs.existsSync(path.join('cdk.out', 'manifest.json'))) return path.resolve('cdk.out');
   // npx finds the executable from any subdirectory of the app, so the app is looked for upwards too.
   for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'cdk.json'))) return synthOutput(dir);

@@ -111,6 +111,12 @@ describe('clear errors', () => {
     expect(appDir.stderr).not.toContain('no cloud assembly');
     expect(appDir.code).toBe(0);
     expect(JSON.parse(appDir.stdout)).toHaveLength(4);
+    // A directory below with an assembly of its own and no cdk.json (cdk synth --app ...) keeps its own.
+    const inner = path.join(project, 'packages', 'other');
+    fs.mkdirSync(path.join(inner, 'cdk.out'), { recursive: true });
+    fs.writeFileSync(path.join(inner, 'cdk.out', 'manifest.json'), JSON.stringify({ version: '36.0.0', artifacts: {} }));
+    const own = await runCli(['list', '--json'], { cwd: inner, env: fx.env() });
+    expect(own.stderr).toContain('the cloud assembly has no stacks');
   });
 
   test('an unknown stack lists the stacks there are', async () => {
