@@ -157,11 +157,16 @@ export function fatalAwsError(e: unknown, entry: SecretEntry): CliError | undefi
 }
 
 /** The error codes of an attempt that got no answer in time (request or connection timeout). */
-export const TIMEOUT_CODES: readonly string[] = ['TimeoutError', 'ETIMEDOUT'];
+const TIMEOUT_CODES: readonly string[] = ['TimeoutError', 'ETIMEDOUT'];
 
 /** Whether the SDK gave up waiting for an answer (connection or request timeout). */
 export function isTimeout(e: unknown): boolean {
-  return TIMEOUT_CODES.includes(errorCode(e));
+  return isTimeoutCode(errorCode(e));
+}
+
+/** Whether an error code (a status's errorCode, say) is one of a timeout. */
+export function isTimeoutCode(code: string | undefined): boolean {
+  return code !== undefined && TIMEOUT_CODES.includes(code);
 }
 
 /** What a timeout means and what to do, naming where the secret was looked up. */

@@ -1,7 +1,7 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
 import { assemblyDir, readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, TIMEOUT_CODES, timeoutDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
@@ -93,7 +93,7 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const missing = checked.filter(({ status }) => status.status === 'missing');
   const elsewhere = checked.filter(({ status }) => status.errorCode === LOCATION_MISMATCH);
   // No answer to a read: writes would wait as long for each secret, and might land or not.
-  const unchecked = checked.filter(({ status }) => status.status === 'error' && TIMEOUT_CODES.includes(status.errorCode ?? ''));
+  const unchecked = checked.filter(({ status }) => status.status === 'error' && isTimeoutCode(status.errorCode));
   if (missing.length > 0 || elsewhere.length > 0 || unchecked.length > 0) {
     for (const { entry, status } of missing) io.out(`missing     ${entry.name} (${entry.secretName}): ${status.detail}\n`);
     for (const { entry, status } of elsewhere) io.out(`elsewhere   ${entry.name} (${entry.secretName}): ${status.detail}\n`);
