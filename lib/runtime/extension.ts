@@ -15,6 +15,7 @@
  */
 import type { Agent, IncomingMessage } from 'node:http';
 import { SecretAccessDeniedError, SecretDecryptionError, SecretFetchError, SecretNotFoundError, SecretTimeoutError } from './errors';
+import { thawAwareTimeout } from './freeze';
 import { nodeBuiltin } from './load';
 import { ResolvedSettings } from './options';
 import { checkValue, Deadline, Outcome, VersionSelector } from './transport';
@@ -182,8 +183,8 @@ function request(target: ExtensionTarget, id: string, version: VersionSelector |
       });
     // A timer for the whole request, not the socket's idle timeout: an answer that trickles in a byte
     // at a time restarts an idle timeout forever, and the SDK would never get its half of the deadline.
-    const timer = setTimeout(() => req.destroy(), timeoutMs);
-    req.on('close', () => clearTimeout(timer));
+    // After a freeze (the extension was frozen too) the answer may be waiting: it gets its time.
+    req.on('close', thawAwareTimeout(() => req.destroy(), timeoutMs));
     req.on('error', () => resolve(FALLBACK));
   });
 }

@@ -8,6 +8,7 @@
 import { arnRegion, ClientSlot, getDefaultClient, getRegionalClient, loadSdk, resetClients, resetSdk, SetupFailure } from './clients';
 import { SecretConfigError, SecretTimeoutError } from './errors';
 import { ExtensionTarget, extensionReads, extensionTarget, FALLBACK, readThroughExtension, resetExtension } from './extension';
+import { thawAwareTimeout } from './freeze';
 import { nodeBuiltin } from './load';
 import { localModeEnabled, readLocal } from './local';
 import { currentSettings } from './options';
@@ -131,12 +132,6 @@ function fetchGroup(route: Route, ids: readonly string[], version: VersionSelect
 }
 
 /**
- * How late (ms) the deadline's timer must fire to count as a frozen process rather than a busy event
- * loop: Lambda's freezes between invocations last seconds to hours.
- */
-const FROZEN_MIN_MS = 1000;
-
-/**
  * One timer per fetch, not per request: the deadline covers every attempt the SDK makes, connecting,
  * waiting for headers and reading the body, which per-attempt socket timeouts alone do not (a body
  * that stalls after the headers is never timed out by the SDK). On expiry the requests are aborted and
@@ -155,26 +150,15 @@ function startDeadline(timeoutMs: number, requests: number): Deadline & { stop()
     expire = reject;
   });
   expired.catch(() => {});
-  const startedAt = Date.now();
-  let thawed = false;
-  const fire = (): void => {
-    // Fired far later than set: the process was frozen (Lambda freezes a sandbox between invocations,
-    // and with provisioned concurrency after INIT, with reads in flight). Its requests never had their
-    // time, and an answer may be waiting unread: they get one fresh deadline from the thaw.
-    if (!thawed && Date.now() - startedAt > timeoutMs + FROZEN_MIN_MS) {
-      thawed = true;
-      timer = setTimeout(fire, timeoutMs);
-      return;
-    }
+  const stop = thawAwareTimeout(() => {
     expire(DEADLINE);
     controller.abort();
-  };
-  let timer = setTimeout(fire, timeoutMs);
+  }, timeoutMs);
   return {
     signal: controller.signal,
     timeoutMs,
     race: <T>(work: Promise<T>) => Promise.race([work, expired]),
-    stop: () => clearTimeout(timer),
+    stop,
   };
 }
 

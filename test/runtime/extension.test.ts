@@ -3,8 +3,10 @@
  * of its protocol (test/support/fake-lambda-extension.ts), which reads from the fake Secrets Manager.
  * The extension's upstream requests are unsigned; the SDK's are signed: `region` tells them apart.
  */
+import { spawn } from 'node:child_process';
 import { AddressInfo, createServer } from 'node:net';
-import { lambdaLikeEnv, rejection, restoreEnv, runNode, useEndpoint } from './helpers';
+import * as path from 'node:path';
+import { lambdaLikeEnv, rejection, restoreEnv, root, runNode, sleep, useEndpoint } from './helpers';
 import { PLACEHOLDER_MARKER_KEY } from '../../lib/env-contract';
 import {
   configureSecrets,
@@ -344,4 +346,39 @@ test('25 ids read through the extension at once log no MaxListenersExceeded warn
   `, env);
   expect(JSON.parse(stdout.trim().split('\n').pop()!)).toEqual({ count: 25 });
   expect(stderr).not.toMatch(/MaxListeners|memory leak/);
+});
+
+describe('a read in flight through the extension while Lambda freezes the sandbox', () => {
+  // Lambda freezes the function and its extension together; the extension's answer may be waiting when both
+  // thaw. A fresh process stopped with SIGSTOP while the extension reads upstream stands in for it (the fake
+  // extension answers while the process is stopped). The read's timers all fire late at the thaw.
+  test('is answered by the extension after the thaw, and the next read still uses the extension, not the SDK', async () => {
+    const [a, b] = [seed(), seed()];
+    fake.injectFault({ kind: 'slow', delayMs: 300, secretId: a, times: 1 }); // the extension's upstream read of a
+    const script = `
+      const { getSecrets } = require('./lib/runtime');
+      const sdkLoaded = () => Object.keys(require.cache).some((k) => k.includes('@aws-sdk'));
+      getSecrets(${JSON.stringify(a)})[0]
+        .then((v) => { console.log('first ' + v + ' sdk ' + sdkLoaded()); return getSecrets(${JSON.stringify(b)})[0]; })
+        .then((v) => console.log('second ' + v + ' sdk ' + sdkLoaded()), (e) => console.log('error ' + e.code));`;
+    const env = { ...lambdaLikeEnv('http://127.0.0.1:9', fake.region), ...ext.env };
+    const child = spawn(process.execPath, ['-r', 'ts-node/register/transpile-only', '-e', script], {
+      cwd: root,
+      env: { ...env, TS_NODE_PROJECT: path.join(root, 'tsconfig.json') },
+    });
+    let stdout = '';
+    child.stdout.on('data', (chunk) => stdout += String(chunk));
+    const exited = new Promise((resolve) => child.on('exit', resolve));
+    try {
+      const started = Date.now();
+      while (!ext.requests.some((r) => r.secretId === a) && Date.now() - started < 30_000) await sleep(5);
+      child.kill('SIGSTOP');
+      await sleep(2000 + 2500); // past the extension's request timer and the 2 s deadline
+    } finally {
+      child.kill('SIGCONT');
+    }
+    await exited;
+    expect(stdout.trim().split('\n')).toEqual([`first value-${a} sdk false`, `second value-${b} sdk false`]);
+    expect(ext.requests.map((r) => r.secretId)).toEqual([a, b]);
+  });
 });
