@@ -59,13 +59,17 @@ let fellBack = 0;
  * @internal The extension to read through, or undefined: off by setting, no session token (nothing
  * to authenticate with), or (unless forced on) neither its port variable nor its layer is present, or
  * the caller gave its own client or client config (a region, endpoint or credentials the extension,
- * which reads with the function's own, would silently ignore).
+ * which reads with the function's own, would silently ignore). Also undefined for a `fresh` read
+ * (forceRefresh, withSecrets after a rotation) while the extension caches, as it does unless its
+ * cache is turned off: it would answer with the value it cached, up to its TTL old.
  */
-export function extensionTarget(s: ResolvedSettings): ExtensionTarget | undefined {
-  if (s.useExtension === false) return undefined;
-  const token = process.env.AWS_SESSION_TOKEN;
+export function extensionTarget(s: ResolvedSettings, fresh: boolean): ExtensionTarget | undefined {
+  const env = process.env;
+  // The extension caches unless told not to (CDK's paramsAndSecrets writes the variable, true by default).
+  if (s.useExtension === false || (fresh && env.PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED !== 'false')) return undefined;
+  const token = env.AWS_SESSION_TOKEN;
   if (!token) return undefined;
-  const portText = process.env[EXTENSION_PORT_ENV]?.trim();
+  const portText = env[EXTENSION_PORT_ENV]?.trim();
   if (s.useExtension !== true && (s.client !== undefined || s.clientConfig !== undefined || (!portText && !hasLayer()))) return undefined;
   const port = portText ? Number(portText) : DEFAULT_PORT;
   if (!Number.isInteger(port) || port < 1 || port > 65535) return undefined;

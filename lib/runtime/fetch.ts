@@ -32,14 +32,15 @@ export type { Outcome, VersionSelector } from './transport';
  * @internal Fetch `ids` (distinct, none cached). With the Parameters and Secrets Lambda Extension
  * (extension.ts), ids of the function's region are read through it first. Otherwise ids are grouped by region (an ARN's own, else the
  * default region); per group, one id, a version selector or a denied batch use GetSecretValue per id
- * in parallel, otherwise BatchGetSecretValue in parallel chunks of 20.
+ * in parallel, otherwise BatchGetSecretValue in parallel chunks of 20. A `forced` fetch skips an
+ * extension that caches (it would answer with the value it already had).
  */
-export async function fetchSecrets(ids: readonly string[], version: VersionSelector | undefined): Promise<Outcome[]> {
+export async function fetchSecrets(ids: readonly string[], version: VersionSelector | undefined, forced = false): Promise<Outcome[]> {
   if (localModeEnabled()) return ids.map((id) => checkLocal(id));
   const s = currentSettings();
   const deadline = startDeadline(s.timeoutMs, ids.length); // at most one request per id
   try {
-    const extension = extensionTarget(s);
+    const extension = extensionTarget(s, forced);
     if (extension === undefined) return await fetchRouted(ids, version, deadline);
     // An extension that does not answer gives up at half the deadline at most, leaving the SDK the
     // other half: with timeoutMs <= requestTimeoutMs it would otherwise never fall back.

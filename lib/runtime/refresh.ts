@@ -73,6 +73,8 @@ export function readMiss(id: string, key: string, entry: CacheEntry | undefined,
 interface Queued {
   readonly miss: Miss;
   readonly version: VersionSelector | undefined;
+  /** Forced (forceRefresh, withSecrets): must not be answered from a cache behind the runtime's. */
+  readonly force: boolean;
   readonly keepMs: number;
   readonly maxEntries: number;
 }
@@ -96,18 +98,18 @@ export function startFetch(misses: readonly Miss[], ctx: ReadContext): void {
     // resource per call, and its first call costs about 0.3 ms of a cold start.
     void Promise.resolve().then(flush);
   }
-  for (const miss of misses) queued.push({ miss, version: ctx.version, keepMs, maxEntries: ctx.settings.cacheMaxEntries });
+  for (const miss of misses) queued.push({ miss, version: ctx.version, force: ctx.force, keepMs, maxEntries: ctx.settings.cacheMaxEntries });
 }
 
-/** Fetch what the tick queued: one fetch per version selector (the current version is batched), each id once. */
+/** Fetch what the tick queued: one fetch per version selector (the current version is batched) and forced or not, each id once. */
 function flush(): void {
   const batch = queued ?? [];
   queued = undefined;
-  const groups = new Map<string, { version: VersionSelector | undefined; ids: string[]; byId: Map<string, Queued[]> }>();
+  const groups = new Map<string, { version: VersionSelector | undefined; force: boolean; ids: string[]; byId: Map<string, Queued[]> }>();
   for (const q of batch) {
-    const groupKey = cacheKey('', q.version);
+    const groupKey = (q.force ? 'forced' : '') + cacheKey('', q.version);
     let group = groups.get(groupKey);
-    if (group === undefined) groups.set(groupKey, group = { version: q.version, ids: [], byId: new Map() });
+    if (group === undefined) groups.set(groupKey, group = { version: q.version, force: q.force, ids: [], byId: new Map() });
     const same = group.byId.get(q.miss.id);
     // The same id twice (the cache was cleared between two calls): fetched once, settled for both.
     if (same === undefined) {
@@ -117,14 +119,14 @@ function flush(): void {
       same.push(q);
     }
   }
-  for (const { version, ids, byId } of groups.values()) {
+  for (const { version, force, ids, byId } of groups.values()) {
     const settleAll = (outcomes: readonly (Outcome | undefined)[]): void => {
       for (let i = 0; i < ids.length; i++) {
         for (const q of byId.get(ids[i])!) settle(q.miss, outcomes[i], q.keepMs, q.maxEntries);
       }
     };
     // fetchSecrets resolves with per-id errors and never rejects; the rejection handler is a safety net.
-    void fetchSecrets(ids, version).then(settleAll, () => settleAll([]));
+    void fetchSecrets(ids, version, force).then(settleAll, () => settleAll([]));
   }
 }
 

@@ -19,6 +19,7 @@ import {
   SecretFetchError,
   SecretNotFoundError,
   SecretPlaceholderError,
+  withSecrets,
 } from '../../lib/runtime';
 import { FakeLambdaExtension, startFakeLambdaExtension } from '../support/fake-lambda-extension';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
@@ -276,6 +277,56 @@ describe('reads the extension cannot serve fall back to the SDK', () => {
     const error = await rejection(getSecrets(`ext/missing-${++seq}`)[0]);
     expect(error).toBeInstanceOf(SecretNotFoundError);
     expect(error).toBeInstanceOf(SecretError);
+  });
+});
+
+describe('with the extension\'s own cache on (CDK\'s paramsAndSecrets default)', () => {
+  let caching: FakeLambdaExtension;
+  beforeAll(async () => {
+    caching = await startFakeLambdaExtension({ secretsManagerEndpoint: fake.endpoint, cacheTtlMs: 300_000 });
+  });
+  afterAll(async () => caching.close());
+  beforeEach(() => {
+    // What CDK writes into the function's environment with paramsAndSecrets' default options.
+    withExtension({ ...caching.env, PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'true', SECRETS_MANAGER_TTL: '300' });
+    caching.resetRequests();
+  });
+
+  test('a forced refresh gets the rotated value, not the one the extension cached', async () => {
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    fake.putSecret(a, 'rotated');
+    expect(await getSecrets(a, { forceRefresh: true })[0]).toBe('rotated');
+    expect(await getSecrets(a)[0]).toBe('rotated');
+  });
+
+  test('withSecrets after a rotation runs the work again with the new value', async () => {
+    const a = seed();
+    await getSecrets(a)[0];
+    fake.putSecret(a, 'new-password');
+    const used: string[] = [];
+    const result = await withSecrets([a], ([password]) => {
+      used.push(password);
+      if (password !== 'new-password') throw Object.assign(new Error('password authentication failed'), { code: '28P01' });
+      return 'rows';
+    }, { isAuthError: (e) => (e as { code?: string }).code === '28P01' });
+    expect({ result, used }).toEqual({ result: 'rows', used: [`value-${a}`, 'new-password'] });
+  });
+
+  test('with its cache turned off (cacheEnabled: false, as the README advises), a forced refresh goes through the extension', async () => {
+    withExtension({ ...caching.env, PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED: 'false', SECRETS_MANAGER_TTL: '300' });
+    const a = seed();
+    await getSecrets(a)[0];
+    await getSecrets(a, { forceRefresh: true })[0];
+    expect(caching.requests.map((r) => r.secretId)).toEqual([a, a]);
+    expect(sdkRequests()).toHaveLength(0);
+  });
+
+  test('plain misses still go through the extension', async () => {
+    const a = seed();
+    await getSecrets(a)[0];
+    expect(caching.requests.map((r) => r.secretId)).toEqual([a]);
+    expect(sdkRequests()).toHaveLength(0);
   });
 });
 

@@ -13,7 +13,9 @@
  *   traffic, please wait", as during a function's INIT phase.
  *
  * Its upstream requests are unsigned, so on the fake Secrets Manager they show with `region: undefined`,
- * which tells them from the SDK's (signed) requests. It does not cache (the real one does, per its TTL).
+ * which tells them from the SDK's (signed) requests. It does not cache unless started with `cacheTtlMs`
+ * (the real one caches by default: CDK's `paramsAndSecrets` sets PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED
+ * true and SECRETS_MANAGER_TTL 300 unless told otherwise); then it answers from its cache within the TTL.
  *
  * Faults (injectFault): `hang`, `drop-connection`, `stall-body`, `trickle-body` (headers, then a space every
  * 50 ms until the client gives up: no idle timeout ever fires), `malformed-body` (200, invalid JSON quoting the
@@ -56,6 +58,8 @@ export interface FakeLambdaExtensionOptions {
   readonly token?: string;
   /** Start not ready (as during INIT) until `setReady(true)`; default true. */
   readonly ready?: boolean;
+  /** Cache successful answers this long, as the real extension does with its cache on (default: no cache). */
+  readonly cacheTtlMs?: number;
 }
 
 export interface FakeLambdaExtension {
@@ -78,6 +82,7 @@ export async function startFakeLambdaExtension(options: FakeLambdaExtensionOptio
   let requests: ExtensionRequest[] = [];
   let faults: Array<ExtensionFault & { remaining: number }> = [];
   const upstream = new URL(options.secretsManagerEndpoint);
+  const cached = new Map<string, { body: string; until: number }>();
 
   const text = (res: ServerResponse, status: number, body: string, type = 'text/plain') => {
     if (res.destroyed) return;
@@ -141,7 +146,13 @@ export async function startFakeLambdaExtension(options: FakeLambdaExtensionOptio
     const input: Record<string, string> = { SecretId: secretId ?? '' };
     if (url.searchParams.has('versionStage')) input.VersionStage = url.searchParams.get('versionStage')!;
     if (url.searchParams.has('versionId')) input.VersionId = url.searchParams.get('versionId')!;
+    const cacheKey = JSON.stringify(input);
+    const hit = cached.get(cacheKey);
+    if (hit !== undefined && hit.until > Date.now()) return text(res, 200, hit.body, 'application/json');
     const answer = await getSecretValue(input);
+    if (options.cacheTtlMs !== undefined && answer.status === 200) {
+      cached.set(cacheKey, { body: answer.body, until: Date.now() + options.cacheTtlMs });
+    }
     if (fault?.kind === 'malformed-body' && answer.status === 200) {
       return text(res, 200, answer.body.replace(/"SecretString":"/g, '"SecretString":'), 'application/json');
     }
