@@ -167,9 +167,12 @@ function request(target: ExtensionTarget, id: string, version: VersionSelector |
   if (version?.versionStage !== undefined) path += `&versionStage=${encodeURIComponent(version.versionStage)}`;
   if (version?.versionId !== undefined) path += `&versionId=${encodeURIComponent(version.versionId)}`;
   return new Promise((resolve) => {
+    // Set once an answer started or the request's time ran out: no second try then.
+    let started = false;
     // 127.0.0.1, not "localhost": no name lookup, and no ::1 first on hosts that prefer IPv6.
     const req = http.get({ host: '127.0.0.1', port: target.port, path, agent, signal, headers: { [TOKEN_HEADER]: target.token } },
       (res: IncomingMessage) => {
+        started = true;
         const chunks: Buffer[] = [];
         let size = 0;
         res.on('data', (chunk: Buffer) => {
@@ -188,8 +191,14 @@ function request(target: ExtensionTarget, id: string, version: VersionSelector |
     // A timer for the whole request, not the socket's idle timeout: an answer that trickles in a byte
     // at a time restarts an idle timeout forever, and the SDK would never get its half of the deadline.
     // After a freeze (the extension was frozen too) the answer may be waiting: it gets its time.
-    req.on('close', thawAwareTimeout(() => req.destroy(), timeoutMs));
-    req.on('error', () => resolve(FALLBACK));
+    req.on('close', thawAwareTimeout(() => {
+      started = true;
+      req.destroy();
+    }, timeoutMs));
+    // A kept-alive connection the extension closed while idle, before this process saw the close (as
+    // across a freeze longer than its keep-alive timeout), fails at once: try again on another
+    // connection (each such failure drops one dead connection from the pool, so this ends).
+    req.on('error', () => resolve(req.reusedSocket && !started && !signal.aborted ? request(target, id, version, signal, timeoutMs) : FALLBACK));
   });
 }
 

@@ -280,6 +280,25 @@ describe('reads the extension cannot serve fall back to the SDK', () => {
   });
 });
 
+test('a read on a kept-alive connection the extension closed unnoticed is still served by the extension (fresh process)', async () => {
+  // The extension closes a connection idle longer than its keep-alive timeout (the fake's: Node's 5 s). A sandbox
+  // frozen for longer thaws with that close not yet seen, and the next invocation's read can go out on the dead
+  // socket. A blocked event loop stands in for the freeze: the read is made before the close could be seen.
+  const [a, b] = [seed(), seed()];
+  const { stdout } = await runNode(`
+    const { getSecrets } = require('./lib/runtime');
+    const sdkLoaded = () => Object.keys(require.cache).some((k) => k.includes('@aws-sdk'));
+    getSecrets(${JSON.stringify(a)})[0].then((v) => {
+      console.log('first ' + v);
+      setTimeout(() => {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 6500);
+        getSecrets(${JSON.stringify(b)})[0].then((v) => console.log('second ' + v + ' sdk ' + sdkLoaded()), (e) => console.log('error ' + e.code));
+      }, 10);
+    });
+  `, { ...lambdaLikeEnv('http://127.0.0.1:9', fake.region), ...ext.env });
+  expect(stdout.trim().split('\n')).toEqual([`first value-${a}`, `second value-${b} sdk false`]);
+});
+
 describe('with the extension\'s own cache on (CDK\'s paramsAndSecrets default)', () => {
   let caching: FakeLambdaExtension;
   beforeAll(async () => {
