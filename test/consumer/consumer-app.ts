@@ -91,10 +91,29 @@ export function packTarball(): string {
   return packed;
 }
 
+export interface PackedFile {
+  readonly path: string;
+  /** Bytes. */
+  readonly size: number;
+}
+
+export interface PackSummary {
+  readonly files: readonly PackedFile[];
+  /** Bytes of the gzipped tarball. */
+  readonly size: number;
+  /** Bytes of its files. */
+  readonly unpackedSize: number;
+}
+
+/** What a tarball holds and weighs, as `npm pack --dry-run` counts it. */
+export function packSummary(): PackSummary {
+  const output = JSON.parse(run('npm', ['pack', '--dry-run', '--json'], repoRoot))[0];
+  return { files: output.files.map((f: PackedFile) => ({ path: f.path, size: f.size })), size: output.size, unpackedSize: output.unpackedSize };
+}
+
 /** The files a tarball holds, as `npm pack --dry-run` lists them. */
-export function packedFiles(): string[] {
-  const output = JSON.parse(run('npm', ['pack', '--dry-run', '--json'], repoRoot));
-  return output[0].files.map((f: { path: string }) => f.path);
+export function packedFiles(summary: PackSummary = packSummary()): string[] {
+  return summary.files.map((f) => f.path);
 }
 
 /**

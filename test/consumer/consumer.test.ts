@@ -11,7 +11,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
-import { CDK_INIT_JEST_CONFIG, CommandResult, ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packTarball, peerFloor, runInApp, runInAppAsync } from './consumer-app';
+import { CDK_INIT_JEST_CONFIG, CommandResult, ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packSummary, packTarball, peerFloor, runInApp, runInAppAsync } from './consumer-app';
 import { pasteSnippets, readmeSnippets } from './readme-snippets';
 import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from '../../example/local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
@@ -32,7 +32,24 @@ describe('the README', () => {
 });
 
 describe('the packed tarball', () => {
-  const files = packedFiles();
+  const summary = packSummary();
+  const files = packedFiles(summary);
+
+  test('has the file count and sizes the README states (sizes within 5%)', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '../../README.md'), 'utf8').replace(/\s+/g, ' ');
+    const stated = /(\d+) files, (\d+) kB packed, (\d+) kB unpacked \(as `npm pack` counts\), of which the jsii assembly `\.jsii` is (\d+) kB, `API\.md` (\d+) kB and the runtime's ES module build (\d+) kB/.exec(readme);
+    expect(stated).not.toBeNull();
+    const kB = (test: (p: string) => boolean) => summary.files.filter((f) => test(f.path)).reduce((sum, f) => sum + f.size, 0) / 1000;
+    const measured: Array<[string, number]> = [
+      ['files', summary.files.length], ['kB packed', summary.size / 1000], ['kB unpacked', summary.unpackedSize / 1000],
+      ['kB .jsii', kB((p) => p === '.jsii')], ['kB API.md', kB((p) => p === 'API.md')], ['kB ES module build', kB((p) => p.startsWith('build/esm/'))],
+    ];
+    // Every number to update at once, each with what npm pack counts.
+    const wrong = measured.map(([what, value], i) => ({ what, value, said: Number(stated![i + 1]) }))
+      .filter(({ what, value, said }) => what === 'files' ? said !== value : Math.abs(said - value) > 0.05 * value)
+      .map(({ what, value, said }) => `${what}: README ${said}, npm pack ${Number(value.toFixed(1))}`);
+    expect(wrong).toEqual([]);
+  });
 
   test('ships compiled JavaScript, declarations, the jsii assembly and the docs', () => {
     expect(files).toEqual(expect.arrayContaining(['build/index.js', 'build/index.d.ts', 'build/runtime/index.js', 'build/runtime/index.d.ts',
