@@ -215,7 +215,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
   public readonly envKey: string;
   /** The physical name of the secret, as given or built at synth time (not parsed from the ARN). */
   public readonly secretName: string;
-  /** The deployment environment the secret belongs to (undefined when `secretName` was given). */
+  /** The deployment environment the secret belongs to, as passed or from the context (with `secretName`: as passed, or undefined). */
   public readonly environment?: string;
   private readonly initialValue: InitialValue;
   private readonly replicas: secretsmanager.ReplicaRegion[];
