@@ -12,7 +12,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { gzipSync } from 'zlib';
 import { CDK_INIT_JEST_CONFIG, CommandResult, ConsumerVersions, createConsumerApp, newestOnRegistry, packedFiles, packSummary, packTarball, peerFloor, runInApp, runInAppAsync } from './consumer-app';
-import { pasteSnippets, readmeSnippets } from './readme-snippets';
+import { importedPackages, pasteSnippets, readmeSnippets } from './readme-snippets';
 import { invokeFunction, readCloudAssembly, seedSecrets, SynthesizedStack } from '../../example/local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { shakenOut, UNUSED_BY_ONE_SECRET } from '../support/tree-shaking';
@@ -147,6 +147,24 @@ describe.each(versionSets)('a cdk init app on aws-cdk-lib $awsCdkLib and constru
       expect(outcome.result).toEqual({ 'api-key': fingerprint(apiKeyValue), 'db-user': 'app', 'db-password': fingerprint(db.password) });
       expect(outcome.output).not.toContain(apiKeyValue);
       expect(outcome.output).not.toContain(db.password);
+    }
+  }, 120_000);
+
+  test('each README handler snippet that imports only the runtime runs, bundled as a NodejsFunction granted the secrets it reads', async () => {
+    const runnable = snippets.filter((s) => s.kind === 'handler' && importedPackages(s).every((pkg) => pkg === 'cdk-app-secrets'));
+    const readmeStacks = stacks.filter((s) => /^ReadmeHandler\d+$/.test(s.stackName));
+    expect(readmeStacks.map((s) => s.functions.length)).toEqual(runnable.map(() => 1));
+    // A value both getSecrets and getSecretJson take, also as the pending version rotation code reads.
+    const password = 'readme-password-5b1d0c';
+    const value = JSON.stringify({ username: 'readme-user', password, host: 'localhost' });
+    for (const stack of readmeStacks) {
+      for (const secret of stack.secrets) {
+        endpoint.putSecret(secret.name, value);
+        endpoint.putSecret(secret.name, value, { versionStage: 'AWSPENDING' });
+      }
+      const outcome = await invokeFunction(stack.functions[0], { endpoint: endpoint.endpoint, region });
+      expect(outcome.error === undefined ? 'ran' : `${stack.stackName}: ${outcome.error.name}: ${outcome.error.message}`).toBe('ran');
+      expect(outcome.output).not.toContain(password);
     }
   }, 120_000);
 

@@ -5,7 +5,9 @@
  * - `// stack`: statements for a stack's constructor (`this` is the stack). Its imports go to the
  *   top of the file; the rest into the constructor of a stack of its own, which bin/app.ts adds.
  *   The stack also has the functions snippets grant to: `fn` and `checkoutFn` (NodejsFunctions).
- * - `// handler`: a whole handler module, written as it is to lambda/.
+ * - `// handler`: a whole handler module, written as it is to lambda/. One that imports nothing but
+ *   the runtime is also deployed as the README says: a NodejsFunction of its own stack, granted an
+ *   AppSecret for every `getEnv('<name>')` it reads, so the test can run its bundle.
  * - `// app`: statements for bin/app.ts, after the app's stacks (`app` is the cdk.App).
  * A block without one of these markers fails the test: every snippet must be checked. A snippet
  * that imports a package the app did not install (cdk-nag needs a newer aws-cdk-lib than the peer
@@ -44,7 +46,7 @@ export function readmeSnippets(readmePath: string): ReadmeSnippet[] {
 }
 
 /** The packages a snippet imports. */
-function importedPackages(snippet: ReadmeSnippet): string[] {
+export function importedPackages(snippet: ReadmeSnippet): string[] {
   return [...snippet.code.matchAll(/^import .* from '((?:@[^/']+\/)?[^/']+)[^']*';$/gm)].map((m) => m[1]);
 }
 
@@ -67,6 +69,11 @@ export function pasteSnippets(appDir: string, snippets: readonly ReadmeSnippet[]
     }
     if (snippet.kind === 'handler') {
       fs.writeFileSync(path.join(appDir, 'lambda', `${name}.ts`), `// README.md:${snippet.line}\n${snippet.code}\n`);
+      if (importedPackages(snippet).every((pkg) => pkg === 'cdk-app-secrets')) {
+        const className = `ReadmeHandler${index + 1}Stack`;
+        fs.writeFileSync(path.join(appDir, 'lib', `${name}.ts`), handlerStackFile(className, name, snippet));
+        appLines.push(`import { ${className} } from '../lib/${name}';`, `new ${className}(app, '${className.replace(/Stack$/, '')}');`);
+      }
       return;
     }
     const className = `ReadmeSnippet${index + 1}Stack`;
@@ -75,6 +82,31 @@ export function pasteSnippets(appDir: string, snippets: readonly ReadmeSnippet[]
   });
   fs.appendFileSync(path.join(appDir, 'bin', 'app.ts'), `\n// The README's stack and app snippets\n${appLines.join('\n')}\n`);
   return pasted;
+}
+
+/** The logical names a handler reads with `getEnv('<name>')`. */
+export function getEnvNames(code: string): string[] {
+  return [...new Set([...code.matchAll(/getEnv\('([^']+)'\)/g)].map((m) => m[1]))];
+}
+
+function handlerStackFile(className: string, name: string, snippet: ReadmeSnippet): string {
+  return [
+    `// README.md:${snippet.line}, deployed: a NodejsFunction granted each secret it reads`,
+    "import * as path from 'path';",
+    "import * as cdk from 'aws-cdk-lib';",
+    "import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';",
+    "import { AppSecret } from 'cdk-app-secrets';",
+    "import { Construct } from 'constructs';",
+    '',
+    `export class ${className} extends cdk.Stack {`,
+    '  constructor(scope: Construct, id: string, props?: cdk.StackProps) {',
+    '    super(scope, id, props);',
+    `    const fn = new NodejsFunction(this, 'Handler', { entry: path.join(__dirname, '../lambda/${name}.ts') });`,
+    `    for (const name of ${JSON.stringify(getEnvNames(snippet.code))}) new AppSecret(this, name, { name, environment: 'dev' }).grantRead(fn);`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
 }
 
 function stackFile(className: string, snippet: ReadmeSnippet): string {
