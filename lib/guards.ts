@@ -3,6 +3,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { PLACEHOLDER_MARKER_KEY } from './env-contract';
+import { topLevelStack } from './naming';
 import { invalidProp } from './validation';
 
 /** Dynamic references whose resolved value CloudFormation would write into a function's configuration. */
@@ -96,6 +97,27 @@ export function checkJsonKey(secret: IConstruct, value: InitialValue, key: strin
   throw invalidProp(secret, 'generateSecretString', `${problem}, which has no JSON key '${key}'; ` +
     `a dynamic reference to it (secretValueFromJson('${key}'), rds.Credentials.fromSecret) fails the first deploy`,
   `give the secret its keys from the start: ${STRUCTURED_FIX}`);
+}
+
+/** The id of the warning about a dynamic reference to the placeholder, to acknowledge it with. */
+export const PLACEHOLDER_REFERENCE_WARNING = 'cdk-app-secrets:placeholder-reference';
+
+/**
+ * A dynamic reference resolves to the value the secret holds when CloudFormation deploys the resource
+ * that uses it: the placeholder, when both deploy together. It is only a warning, since a value set
+ * between the secret's deploy and the reader's is what the user wants.
+ */
+export function warnPlaceholderReference(secret: IConstruct, value: InitialValue, key: string, name: string): void {
+  if (!value.placeholder) return;
+  const member = key === '' ? 'secretValue' : `secretValueFromJson('${key}')`;
+  Annotations.of(secret).addWarningV2(PLACEHOLDER_REFERENCE_WARNING,
+    `${member} of '${secret.node.path}' is a dynamic reference to a secret that starts as AppSecret's placeholder: CloudFormation puts in the value the secret holds ` +
+    'when it deploys the resource that uses it, which is the placeholder until a value is set (always so when both deploy together), ' +
+    'and it does not update that resource when the value is set later. ' +
+    'Fix: to read the secret at run time, appSecret.grantRead(fn) and getSecrets in the handler; for a value CloudFormation may generate (a password), ' +
+    'set generateSecretString; to pass on a value you set yourself, deploy the secret first, set its value ' +
+    `(npx cdk-app-secrets set ${name} --stack ${topLevelStack(secret).node.path}), only then deploy what references it, ` +
+    `and acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_REFERENCE_WARNING}').`);
 }
 
 /** Hosted rotation functions read username and password from the secret; without them the first rotation fails. */

@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
-import { checkHostedRotation, checkJsonKey, initialValue, InitialValue } from './guards';
+import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnPlaceholderReference } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
 import { childPath, invalidProp, MAX_DESCRIPTION_LENGTH, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateSecretObjectValue, warnIfNameLooksLikeArnSuffix } from './validation';
@@ -316,9 +316,11 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
 
   /**
    * Refuses a key the default placeholder (or a generated plain string) lacks: a dynamic reference to it would fail the first deploy.
+   * Warns about any other reference to the placeholder (also `secretValue`), which CloudFormation would deploy as the value.
    */
   public secretValueFromJson(jsonField: string): SecretValue {
     checkJsonKey(this, this.initialValue, jsonField);
+    warnPlaceholderReference(this, this.initialValue, jsonField, this.name);
     return super.secretValueFromJson(jsonField);
   }
 

@@ -2,7 +2,7 @@
  * Silent mistakes AppSecret turns into synth-time errors and warnings (issue 9, items 7 to 10),
  * and the forward-compatible class design.
  */
-import { App, Aspects, CfnResource, Duration, SecretValue, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnResource, Annotations as CoreAnnotations, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -277,6 +277,45 @@ describe('the placeholder where a structured value is required', () => {
     new CfnResource(stack, 'Database', { type: 'Custom::Database', properties: { MasterUserPassword: credentials.password } });
     const [, database] = Object.entries(Template.fromStack(stack).findResources('Custom::Database'))[0];
     expect(JSON.stringify(database.Properties.MasterUserPassword)).toContain(':SecretString:password::}}');
+  });
+});
+
+describe('dynamic references to the placeholder', () => {
+  const placeholderWarning = Match.stringLikeRegexp(
+    "secretValue of 'Shop/Db' is a dynamic reference to a secret that starts as AppSecret's placeholder: CloudFormation puts in the value the secret holds " +
+    'when it deploys the resource that uses it, which is the placeholder until a value is set.*Fix: .*grantRead.*getSecrets.*generateSecretString.*' +
+    "npx cdk-app-secrets set db --stack Shop.*acknowledgeWarning\\('cdk-app-secrets:placeholder-reference'\\)");
+
+  test('secretValue of the placeholder passed as a database password warns at synth that the placeholder would be deployed as the password', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' });
+    new rds.DatabaseInstance(stack, 'Database', {
+      engine: rds.DatabaseInstanceEngine.POSTGRES, vpc: new ec2.Vpc(stack, 'Vpc'), credentials: rds.Credentials.fromPassword('admin', secret.secretValue),
+    });
+    Annotations.fromStack(stack).hasWarning('/Shop/Db', placeholderWarning);
+  });
+
+  test('secretValueFromJson of a key the placeholder has warns the same way', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' });
+    new CfnResource(stack, 'Thing', { type: 'Custom::Thing', properties: { Token: secret.secretValueFromJson('random') } });
+    Annotations.fromStack(stack).hasWarning('/Shop/Db', Match.stringLikeRegexp("secretValueFromJson\\('random'\\) of 'Shop/Db' is a dynamic reference to a secret that starts as AppSecret's placeholder"));
+  });
+
+  test('secretValue of the placeholder is allowed once the warning is acknowledged, for a value set before the referencing resource deploys', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' });
+    new CfnResource(stack, 'Thing', { type: 'Custom::Thing', properties: { Token: secret.secretValue } });
+    CoreAnnotations.of(secret).acknowledgeWarning('cdk-app-secrets:placeholder-reference');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('secretValue of a generated or deploy-time value gives no warning', () => {
+    const stack = newStack();
+    const generated = new AppSecret(stack, 'Generated', { name: 'generated', environment: 'prod', generateSecretString: { passwordLength: 32 } });
+    const objectValue = new AppSecret(stack, 'Object', { name: 'object', environment: 'prod', secretObjectValue: { token: SecretValue.secretsManager('other') } });
+    new CfnResource(stack, 'Thing', { type: 'Custom::Thing', properties: { A: generated.secretValue, B: objectValue.secretValueFromJson('token') } });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 });
 
