@@ -7,7 +7,7 @@ import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, P
 import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnPlaceholderReference } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
-import { childPath, invalidProp, MAX_DESCRIPTION_LENGTH, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateSecretObjectValue, warnIfNameLooksLikeArnSuffix } from './validation';
+import { childPath, invalidProp, MAX_DESCRIPTION_LENGTH, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
 import { grantReadAndWire } from './wiring';
 
 /**
@@ -107,7 +107,7 @@ export interface AppSecretProps {
   readonly secretObjectValue?: { [key: string]: SecretValue };
 
   /**
-   * Regions to replicate the secret to.
+   * Regions to replicate the secret to, each once, and not the secret's own region.
    *
    * @default - no replicas
    */
@@ -126,7 +126,8 @@ export interface AppSecretProps {
   readonly removalPolicy?: RemovalPolicy;
 
   /**
-   * Tags to add to the secret.
+   * Tags to add to the secret: keys of 1 to 128 characters that do not start with `aws:` (AWS
+   * reserves it), values of at most 256 characters.
    *
    * @default - no tags beyond those applied to the stack
    */
@@ -240,6 +241,8 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
       throw invalidProp(where, 'description', `is ${props.description.length} characters long, but Secrets Manager takes at most ${MAX_DESCRIPTION_LENGTH}`, 'shorten it');
     }
     if (props.encryptionKey) validateKeyRegion(where, 'encryptionKey', props.encryptionKey, Stack.of(scope).region, 'the secret', 'a kms.Key created in this stack');
+    validateReplicaRegions(where, Stack.of(scope), props.replicaRegions ?? []);
+    if (props.tags) validateTags(where, props.tags);
     (props.replicaRegions ?? []).forEach((replica, i) => replica.encryptionKey &&
       validateKeyRegion(where, `replicaRegions[${i}].encryptionKey`, replica.encryptionKey, replica.region, 'the replica', 'a kms.Key of a stack in that region'));
     if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {

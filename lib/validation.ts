@@ -149,3 +149,41 @@ function isJsonObject(text: string): boolean {
     return false;
   }
 }
+
+/** Secrets Manager keeps one replica per region, never in the primary's own region. */
+export function validateReplicaRegions(scope: Where, stack: Stack, replicas: secretsmanager.ReplicaRegion[]): void {
+  replicas.forEach(({ region }, i) => {
+    if (Token.isUnresolved(region)) return;
+    if (!Token.isUnresolved(stack.region) && region === stack.region) {
+      throw invalidProp(scope, `replicaRegions[${i}].region`, `is ${region}, the region of stack '${stack.node.path}', where the secret itself is`,
+        'leave it out of replicaRegions');
+    }
+    const first = replicas.findIndex((other) => other.region === region);
+    if (first < i) {
+      throw invalidProp(scope, `replicaRegions[${i}].region`, `is ${region}, which replicaRegions[${first}] already names, and a secret has one replica per region`,
+        'list each region once');
+    }
+  });
+}
+
+/** Secrets Manager's tag rules (keys 1 to 128 characters, values up to 256, no key starting with aws:). */
+const MAX_TAG_KEY_LENGTH = 128;
+const MAX_TAG_VALUE_LENGTH = 256;
+
+export function validateTags(scope: Where, tags: { [key: string]: string }): void {
+  for (const [key, value] of Object.entries(tags)) {
+    if (Token.isUnresolved(key)) continue;
+    if (key.length < 1 || key.length > MAX_TAG_KEY_LENGTH) {
+      throw invalidProp(scope, 'tags', `key '${key}' is ${key.length} characters long, but Secrets Manager takes tag keys of 1 to ${MAX_TAG_KEY_LENGTH} characters`,
+        key.length < 1 ? 'give the tag a key' : 'shorten it');
+    }
+    if (key.toLowerCase().startsWith('aws:')) {
+      throw invalidProp(scope, 'tags', `key '${key}' starts with 'aws:', a prefix AWS reserves for its own tags, so Secrets Manager refuses it`,
+        `use another prefix, e.g. '${key.slice(4) || 'owner'}'`);
+    }
+    if (!Token.isUnresolved(value) && value.length > MAX_TAG_VALUE_LENGTH) {
+      throw invalidProp(scope, 'tags', `value of '${key}' is ${value.length} characters long, but Secrets Manager takes tag values of at most ${MAX_TAG_VALUE_LENGTH} characters`,
+        'shorten it');
+    }
+  }
+}

@@ -326,6 +326,38 @@ describe('options', () => {
     );
   });
 
+  test('refuses a replica region given twice, which Secrets Manager refuses at deploy', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'us-east-1' });
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', replicaRegions: [{ region: 'eu-west-1' }, { region: 'eu-west-1' }] })).toThrow(
+      "AppSecret 'Shop/Key': replicaRegions[1].region is eu-west-1, which replicaRegions[0] already names, and a secret has one replica per region. " +
+      'Fix: list each region once',
+    );
+  });
+
+  test('refuses the secret\'s own region as a replica region, naming the secret and the fix', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'us-east-1' });
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', replicaRegions: [{ region: 'us-east-1' }] })).toThrow(
+      "AppSecret 'Shop/Key': replicaRegions[0].region is us-east-1, the region of stack 'Shop', where the secret itself is. Fix: leave it out of replicaRegions",
+    );
+  });
+
+  test('refuses a tag key starting with aws:, which AWS reserves for itself', () => {
+    const stack = newStack();
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', tags: { 'AWS:owner': 'payments' } })).toThrow(
+      "AppSecret 'Shop/Key': tags key 'AWS:owner' starts with 'aws:', a prefix AWS reserves for its own tags, so Secrets Manager refuses it. Fix: use another prefix, e.g. 'owner'",
+    );
+  });
+
+  test('refuses tag keys and values longer than Secrets Manager takes', () => {
+    const stack = newStack();
+    expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', tags: { ['k'.repeat(129)]: 'v' } })).toThrow(
+      `AppSecret 'Shop/Key': tags key '${'k'.repeat(129)}' is 129 characters long, but Secrets Manager takes tag keys of 1 to 128 characters. Fix: shorten it`,
+    );
+    expect(() => new AppSecret(stack, 'Key2', { name: 'k2', environment: 'prod', tags: { team: 'v'.repeat(257) } })).toThrow(
+      "AppSecret 'Shop/Key2': tags value of 'team' is 257 characters long, but Secrets Manager takes tag values of at most 256 characters. Fix: shorten it",
+    );
+  });
+
   test('refuses a description longer than Secrets Manager\'s 2,048 characters', () => {
     const stack = newStack();
     expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', description: 'x'.repeat(2049) })).toThrow(
