@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
@@ -45,14 +45,33 @@ export function resolvedEnvironment(fn: lambda.Function): Record<string, unknown
 export function validateEnvironmentSize(fn: lambda.Function, secretKeyCount: number): string[] {
   const variables = resolvedEnvironment(fn);
   const stack = Stack.of(fn);
-  const deployed = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, withPseudoParameters(stack, value)]));
+  // Values CloudFormation fills in (a resource's name or ARN, a parameter, an import) count as empty:
+  // their CloudFormation JSON is no measure of them (longer for an import, shorter for a queue URL).
+  let unknown = 0;
+  const countUnknown = (): string => {
+    unknown++;
+    return '';
+  };
+  const deployed = Object.fromEntries(Object.entries(variables).map(([key, value]) => [key, deployedText(stack, value, countUnknown)]));
   const size = Buffer.byteLength(JSON.stringify(deployed), 'utf8');
-  if (size <= LAMBDA_ENV_LIMIT_BYTES) return [];
-  return [
-    `AppSecret: the environment of function '${fn.node.path}' is ${size} bytes as JSON, over Lambda's limit of ${LAMBDA_ENV_LIMIT_BYTES} bytes ` +
-    `(${Object.keys(variables).length} variables, ${secretKeyCount} of them secret names). ` +
-    'Fix: group related values into one JSON secret (secretObjectValue) and read it with getSecretJson, use shorter names or envKeys, or grant fewer secrets to this function.',
-  ];
+  const measured = unknown === 0 ? `${size} bytes as JSON` : `at least ${size} bytes as JSON, without the ${unknown} values CloudFormation fills in at deploy time`;
+  const fix = 'group related values into one JSON secret (secretObjectValue) and read it with getSecretJson, use shorter names or envKeys, or grant fewer secrets to this function.';
+  if (size > LAMBDA_ENV_LIMIT_BYTES) {
+    return [
+      `AppSecret: the environment of function '${fn.node.path}' is ${measured}, over Lambda's limit of ${LAMBDA_ENV_LIMIT_BYTES} bytes ` +
+      `(${Object.keys(variables).length} variables, ${secretKeyCount} of them secret names). Fix: ${fix}`,
+    ];
+  }
+  if (size + unknown * UNKNOWN_REFERENCE_LENGTH > LAMBDA_ENV_LIMIT_BYTES) {
+    const average = Math.floor((LAMBDA_ENV_LIMIT_BYTES - size) / unknown);
+    Annotations.of(fn).addWarningV2('cdk-app-secrets:environment-may-exceed-limit',
+      `AppSecret: the environment of function '${fn.node.path}' is ${size} bytes as JSON without the ${unknown} values CloudFormation fills in at deploy time ` +
+      '(references to resources, parameters or other stacks), ' +
+      `and passes Lambda's limit of ${LAMBDA_ENV_LIMIT_BYTES} bytes if they average more than ${average} characters (a queue URL or a function ARN has 80 to 100), ` +
+      `which the deploy would fail on (${Object.keys(variables).length} variables, ${secretKeyCount} of them secret names). ` +
+      `Fix, unless those values are known to be shorter: ${fix}`);
+  }
+  return [];
 }
 
 const checkedRoles = new WeakSet<iam.IRole>();
@@ -211,20 +230,35 @@ function pseudo(stack: Stack, name: string): string | undefined {
 }
 
 /**
- * A value with CloudFormation's pseudo parameters put in as deployed (the longest real values where
- * unknown), e.g. an ARN that takes the stack's account; any other reference stays as it is.
+ * A variable's value as deployed: pseudo parameters put in (the shortest real values where the stack
+ * does not know them, so that nothing is over-counted), joins joined, and every other reference
+ * replaced by what `unknown()` gives.
  */
-function withPseudoParameters(stack: Stack, value: unknown): unknown {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return value;
+function deployedText(stack: Stack, value: unknown, unknown: () => string): string {
+  if (typeof value === 'string') return value;
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return JSON.stringify(value) ?? '';
   const entries = Object.entries(value as Record<string, unknown>);
-  if (entries.length !== 1) return value;
-  const [fn, arg] = entries[0];
-  if (fn === 'Ref') return pseudo(stack, String(arg)) ?? value;
+  const [fn, arg] = entries.length === 1 ? entries[0] : [];
+  if (fn === 'Ref') return shortestPseudo(stack, String(arg)) ?? unknown();
   if (fn === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) {
-    const parts = (arg[1] as unknown[]).map((part) => withPseudoParameters(stack, part));
-    return parts.every((part) => typeof part === 'string') ? parts.join(String(arg[0])) : value;
+    return (arg[1] as unknown[]).map((part) => deployedText(stack, part, unknown)).join(String(arg[0]));
   }
-  return value;
+  if (fn === 'Fn::Sub' && (typeof arg === 'string' || (Array.isArray(arg) && typeof arg[0] === 'string' && arg[1] === undefined))) {
+    const template = Array.isArray(arg) ? arg[0] as string : arg;
+    return template.replace(/\$\{([^}!]+)\}/g, (_, name: string) => shortestPseudo(stack, name) ?? unknown());
+  }
+  return unknown();
+}
+
+function shortestPseudo(stack: Stack, name: string): string | undefined {
+  const literal = (known: string, shortest: string): string => Token.isUnresolved(known) ? shortest : known;
+  switch (name) {
+    case 'AWS::Partition': return literal(stack.partition, 'aws');
+    case 'AWS::Region': return literal(stack.region, 'us-east-1');
+    case 'AWS::AccountId': return literal(stack.account, '123456789012');
+    case 'AWS::URLSuffix': return literal(stack.urlSuffix, 'amazonaws.com');
+    default: return undefined;
+  }
 }
 
 function substitute(stack: Stack, value: unknown): unknown {

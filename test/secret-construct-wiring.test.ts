@@ -3,11 +3,13 @@
  */
 import * as path from 'path';
 import { App, CfnParameter } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AppSecret } from '../lib';
 import { deployedPolicySize, functionEnvironment, newFunction, newStack, policyStatements } from './support/synth';
 
@@ -139,6 +141,33 @@ describe('environment variable wiring', () => {
     // Each value is arn:aws:secretsmanager:eu-west-1:<12-digit account>:secret:..., longer as CloudFormation JSON than deployed.
     if (over) expect(() => app.synth()).toThrow(/the environment of function 'Api\/Fn' is 42\d\d bytes as JSON/);
     else expect(() => app.synth()).not.toThrow();
+  });
+
+  test('warns when values CloudFormation fills in at deploy time may take the environment past 4 KB, which their CloudFormation JSON understates', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '123456789012', region: 'eu-central-1' });
+    const fn = newFunction(stack);
+    // Each URL deploys as https://sqs.eu-central-1.amazonaws.com/123456789012/Shop-Queue<n><hash>-<12 random>, ~85 characters; its JSON {"Ref":"Queue<n><hash>"} is ~25.
+    for (let i = 0; i < 45; i++) fn.addEnvironment(`QUEUE_URL_${i}`, new sqs.Queue(stack, `Queue${i}`).queueUrl);
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(fn);
+    app.synth();
+    Annotations.fromStack(stack).hasWarning('/Shop/Fn', Match.stringLikeRegexp(
+      "the environment of function 'Shop/Fn' is \\d{3,4} bytes as JSON without the 45 values CloudFormation fills in at deploy time \\(references to resources, parameters or other stacks\\), " +
+      "and passes Lambda's limit of 4096 bytes if they average more than \\d+ characters"));
+  });
+
+  test('does not refuse an environment whose references to other stacks are long only as CloudFormation JSON', () => {
+    const app = new App();
+    const env = { account: '123456789012', region: 'eu-central-1' };
+    const data = newStack(app, 'Data', env);
+    const api = newStack(app, 'Api', env);
+    const fn = newFunction(api);
+    // {"Fn::ImportValue":"Data:ExportsOutputRefOrdersTable<n><hash>"} is ~70 characters; the table name it deploys as, ~40.
+    for (let i = 0; i < 48; i++) {
+      fn.addEnvironment(`TABLE_NAME_${i}`, new dynamodb.Table(data, `OrdersTable${i}`, { partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING } }).tableName);
+    }
+    new AppSecret(api, 'Key', { name: 'k', environment: 'prod' }).grantRead(fn);
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('counts the function\'s own variables towards the 4 KB', () => {
