@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { attachWired } from './attachment';
 import { secretEnvKey } from './env-contract';
 import type { AppSecretImportProps, IAppSecret } from './secret-construct';
 import { invalidProp, validateEnvKey, validateLogicalName, validateSecretName, warnIfNameLooksLikeArnSuffix, Where } from './validation';
@@ -72,6 +73,16 @@ export class ImportedAppSecret extends SecretBase implements IAppSecret {
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
     return grantReadAndWire(this, grantee, versionStages, { cdkGrantRead: (g, stages) => super.grantRead(g, stages) });
+  }
+
+  /**
+   * Attaches the secret to a database, as `AppSecret.attach` does: the attachment (`db.secret` of a
+   * database made with `rds.Credentials.fromSecret`) grants read access exactly like this secret.
+   *
+   * @param target the database instance or cluster to attach
+   */
+  public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
+    return attachWired(this, target, (t) => super.attach(t));
   }
 }
 

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { attachWired } from './attachment';
 import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
 import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnPlaceholderReference } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
@@ -312,9 +313,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
    * @param target the database instance or cluster to attach
    */
   public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
-    // CDK's own attach refuses a second attachment, with its own message.
-    if (this.node.tryFindChild(ATTACHMENT_ID)) return super.attach(target);
-    return new AppSecretAttachment(this, ATTACHMENT_ID, { secret: this, target });
+    return attachWired(this, target, (t) => super.attach(t));
   }
 
   /**
@@ -333,15 +332,5 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
   public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
     checkHostedRotation(this, this.initialValue, options);
     return super.addRotationSchedule(id, options);
-  }
-}
-
-/** The id CDK's `attach` gives the attachment, which it checks for a second one. */
-const ATTACHMENT_ID = 'Attachment';
-
-/** The same secret, attached to a database: readers granted through it are wired like readers of the AppSecret. */
-class AppSecretAttachment extends secretsmanager.SecretTargetAttachment {
-  public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
-    return (this.node.scope as AppSecret).grantRead(grantee, versionStages);
   }
 }

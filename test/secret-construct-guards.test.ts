@@ -266,6 +266,19 @@ describe('the placeholder where a structured value is required', () => {
     expect(() => secret.attach(db)).toThrow('Secret is already attached to a target.');
   });
 
+  test('db.secret of a database made with rds.Credentials.fromSecret of an imported AppSecret grants and wires a reader like the imported secret', () => {
+    const stack = newStack();
+    const secret = AppSecret.fromSecretName(stack, 'Db', { secretName: 'legacy/db', name: 'db-credentials' });
+    const db = new rds.DatabaseInstance(stack, 'Database', {
+      engine: rds.DatabaseInstanceEngine.POSTGRES, vpc: new ec2.Vpc(stack, 'Vpc'), credentials: rds.Credentials.fromSecret(secret),
+    });
+    const fn = newFunction(stack);
+    db.secret!.grantRead(fn);
+    expect(functionEnvironment(stack)).toEqual({ DB_CREDENTIALS_SECRET_NAME: 'legacy/db' });
+    expect(policyStatements(stack)).toContainEqual({ Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' });
+    expect(() => secret.attach(db)).toThrow('Secret is already attached to a target.');
+  });
+
   test('rds.Credentials.fromSecret of a structured AppSecret gives a database its credentials', () => {
     const stack = newStack();
     const secret = new AppSecret(stack, 'Db', {
