@@ -160,9 +160,10 @@ function readLocation(secret: WiredSecret, grantee: iam.IGrantable, fn: lambda.F
       `function '${fn.node.path}' is in region ${readerRegion}, but stack '${stack.node.path}' has no region, so synth cannot tell whether the secret is in another region; ` +
       `the function gets the bare name and finds the secret only in its own region. Fix: give stack '${stack.node.path}' an env with account and region.`);
   }
-  // A copy in the reader's region: read the replica there (same account; across accounts, the primary,
-  // whose resource and key policies the grant extends).
-  const replica = !crossAccount && region === TokenComparison.DIFFERENT
+  // A copy in the reader's region: a function AppSecret wires reads the replica there (same account;
+  // across accounts, the primary, whose resource and key policies the grant extends). Any other
+  // reader reads the ARN it was given, which is the primary's (secretArn, what CDK's constructs pass on).
+  const replica = fn !== undefined && !crossAccount && region === TokenComparison.DIFFERENT
     ? options.replicaRegions?.find((r) => r.region === readerRegion)
     : undefined;
   // The ARN works from anywhere; a name only in the secret's own account and region. It needs the

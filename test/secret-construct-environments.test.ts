@@ -3,8 +3,10 @@
  */
 import { App, CfnParameter, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { AppSecret } from '../lib';
 import { secretIdRegion } from '../lib/env-contract';
 import { deployed, functionEnvironment, newFunction, newStack, policyStatements } from './support/synth';
@@ -48,6 +50,31 @@ describe('a function in another region', () => {
       Effect: 'Allow',
       Resource: `arn:aws:kms:us-east-1:${ACCOUNT}:key/replica`,
     });
+  });
+
+  test('that is no function AppSecret wires (an ECS task\'s execution role) is granted the primary secret, whose ARN CDK\'s constructs pass on', () => {
+    const app = new App();
+    const secrets = newStack(app, 'Secrets', { account: ACCOUNT, region: 'eu-west-1' });
+    const api = new Stack(app, 'Api', { env: { account: ACCOUNT, region: 'us-east-1' }, crossRegionReferences: true });
+    const secret = new AppSecret(secrets, 'Key', { name: 'stripe-api-key', environment: 'prod', replicaRegions: [{ region: 'us-east-1' }] });
+    const task = new ecs.FargateTaskDefinition(api, 'Task');
+    task.addContainer('App', { image: ecs.ContainerImage.fromRegistry('nginx'), secrets: { STRIPE_API_KEY: ecs.Secret.fromSecretsManager(secret) } });
+    // The task reads the primary: its ValueFrom is the primary's ARN, which ECS reads at launch with the execution role.
+    expect(readStatement(api).Resource).toBe(`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:Secrets/prod/stripe-api-key-??????`);
+  });
+
+  test('defined outside the app is granted the primary secret, whose ARN the warning tells it to set', () => {
+    const app = new App();
+    const secrets = newStack(app, 'Secrets', { account: ACCOUNT, region: 'eu-west-1' });
+    const api = newStack(app, 'Api', { account: ACCOUNT, region: 'us-east-1' });
+    const secret = new AppSecret(secrets, 'Key', { name: 'stripe-api-key', environment: 'prod', replicaRegions: [{ region: 'us-east-1' }] });
+    const imported = lambda.Function.fromFunctionAttributes(api, 'Imported', {
+      functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:legacy`, role: iam.Role.fromRoleArn(api, 'Role', `arn:aws:iam::${ACCOUNT}:role/legacy`),
+    });
+    secret.grantRead(imported);
+    Annotations.fromStack(secrets).hasWarning('/Secrets/Key', Match.stringLikeRegexp(
+      `Fix: set STRIPE_API_KEY_SECRET_NAME=arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:Secrets/prod/stripe-api-key in that function's environment`));
+    expect(readStatement(api).Resource).toBe(`arn:aws:secretsmanager:eu-west-1:${ACCOUNT}:secret:Secrets/prod/stripe-api-key-??????`);
   });
 
   test('may decrypt a secret under a customer-managed key of the secret\'s stack, which it cannot reference across regions', () => {
