@@ -8,7 +8,7 @@ import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, P
 import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnPlaceholderReference } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
-import { childPath, invalidProp, MAX_DESCRIPTION_LENGTH, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
+import { childPath, duplicateReplicaRegionErrors, invalidProp, MAX_DESCRIPTION_LENGTH, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
 import { grantReadAndWire } from './wiring';
 
 /**
@@ -272,6 +272,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
     this.envKey = envKey;
     this.initialValue = initialValue(props);
     this.replicas = props.replicaRegions ?? [];
+    this.node.addValidation({ validate: () => duplicateReplicaRegionErrors(this, this.node.defaultChild as secretsmanager.CfnSecret) });
     warnIfNameLooksLikeArnSuffix(this, props.secretName === undefined ? 'the secret name (<stack name>/<environment>/<name>)' : 'secretName', secretName);
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       Tags.of(this).add(key, value);

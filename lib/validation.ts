@@ -187,3 +187,12 @@ export function validateTags(scope: Where, tags: { [key: string]: string }): voi
     }
   }
 }
+
+/** Regions named twice in the secret as synthesized, where `addReplicaRegion` may have added some after the props were checked. */
+export function duplicateReplicaRegionErrors(secret: IConstruct, cfn: secretsmanager.CfnSecret): string[] {
+  const replicas = Stack.of(secret).resolve(cfn.replicaRegions) as Array<{ region?: unknown }> | undefined;
+  const regions = (replicas ?? []).map((replica) => replica.region).filter((region): region is string => typeof region === 'string');
+  const twice = [...new Set(regions.filter((region, i) => regions.indexOf(region) !== i))];
+  return twice.map((region) => invalidProp(secret, 'replicaRegions',
+    `names ${region} twice (counting the regions addReplicaRegion added), and a secret has one replica per region`, 'add each region once').message);
+}

@@ -334,6 +334,17 @@ describe('options', () => {
     );
   });
 
+  test('refuses a replica region added twice with addReplicaRegion', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '111111111111', region: 'us-east-1' });
+    const secret = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', replicaRegions: [{ region: 'eu-west-1' }] });
+    secret.addReplicaRegion('eu-central-1');
+    secret.addReplicaRegion('eu-west-1');
+    expect(() => app.synth()).toThrow(
+      "AppSecret 'Shop/Key': replicaRegions names eu-west-1 twice (counting the regions addReplicaRegion added), and a secret has one replica per region. Fix: add each region once",
+    );
+  });
+
   test('refuses the secret\'s own region as a replica region, naming the secret and the fix', () => {
     const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'us-east-1' });
     expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', replicaRegions: [{ region: 'us-east-1' }] })).toThrow(
