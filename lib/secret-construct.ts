@@ -300,9 +300,23 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
     return grantReadAndWire(this, grantee, versionStages, {
-      replicaRegions: this.replicas,
+      replicaRegions: this.readableReplicas(),
       resource: this.node.defaultChild as CfnResource,
       cdkGrantRead: (g, stages) => super.grantRead(g, stages),
+    });
+  }
+
+  /**
+   * The replicas so far: those of `replicaRegions`, with their keys, and those `addReplicaRegion`
+   * added. One added with a key is left to the primary: only the key's ARN is known here, not the key.
+   */
+  private readableReplicas(): secretsmanager.ReplicaRegion[] {
+    const cfn = this.node.defaultChild as secretsmanager.CfnSecret;
+    const synthesized = Stack.of(this).resolve(cfn.replicaRegions) as Array<{ region?: unknown; kmsKeyId?: unknown }> | undefined;
+    return (synthesized ?? []).flatMap(({ region, kmsKeyId }) => {
+      const given = this.replicas.find((replica) => replica.region === region);
+      if (given) return [given];
+      return typeof region === 'string' && kmsKeyId === undefined ? [{ region }] : [];
     });
   }
 

@@ -52,6 +52,17 @@ describe('a function in another region', () => {
     });
   });
 
+  test('reads a replica added with addReplicaRegion in its own region, like one given in replicaRegions', () => {
+    const app = new App();
+    const secrets = newStack(app, 'Secrets', { account: ACCOUNT, region: 'eu-west-1' });
+    const api = newStack(app, 'Api', { account: ACCOUNT, region: 'us-east-1' });
+    const secret = new AppSecret(secrets, 'Key', { name: 'stripe-api-key', environment: 'prod' });
+    secret.addReplicaRegion('us-east-1');
+    secret.grantRead(newFunction(api));
+    expect(functionEnvironment(api).STRIPE_API_KEY_SECRET_NAME).toBe(`arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:Secrets/prod/stripe-api-key`);
+    expect(readStatement(api).Resource).toBe(`arn:aws:secretsmanager:us-east-1:${ACCOUNT}:secret:Secrets/prod/stripe-api-key-??????`);
+  });
+
   test('that is no function AppSecret wires (an ECS task\'s execution role) is granted the primary secret, whose ARN CDK\'s constructs pass on', () => {
     const app = new App();
     const secrets = newStack(app, 'Secrets', { account: ACCOUNT, region: 'eu-west-1' });
