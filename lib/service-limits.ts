@@ -218,15 +218,19 @@ function measure(stack: Stack, path: string, document: unknown): DeployedPolicy 
 
 const UNKNOWN_REFERENCE_LENGTH = 150;
 
-function pseudo(stack: Stack, name: string): string | undefined {
-  const literal = (value: string, worst: string): string => Token.isUnresolved(value) ? worst : value;
-  switch (name) {
-    case 'AWS::Partition': return literal(stack.partition, 'aws-us-gov');
-    case 'AWS::Region': return literal(stack.region, 'ap-southeast-5');
-    case 'AWS::AccountId': return literal(stack.account, '123456789012');
-    case 'AWS::URLSuffix': return literal(stack.urlSuffix, 'amazonaws.com.cn');
-    default: return undefined;
-  }
+/** Real values of CloudFormation's pseudo parameters where the stack does not know them: the longest, for sizes that must not be under-counted, and the shortest. */
+const PSEUDO_PARAMETERS: Record<string, { readonly of: (stack: Stack) => string; readonly longest: string; readonly shortest: string }> = {
+  'AWS::Partition': { of: (stack) => stack.partition, longest: 'aws-us-gov', shortest: 'aws' },
+  'AWS::Region': { of: (stack) => stack.region, longest: 'ap-southeast-5', shortest: 'us-east-1' },
+  'AWS::AccountId': { of: (stack) => stack.account, longest: '123456789012', shortest: '123456789012' },
+  'AWS::URLSuffix': { of: (stack) => stack.urlSuffix, longest: 'amazonaws.com.cn', shortest: 'amazonaws.com' },
+};
+
+function pseudo(stack: Stack, name: string, bound: 'longest' | 'shortest' = 'longest'): string | undefined {
+  const parameter = Object.prototype.hasOwnProperty.call(PSEUDO_PARAMETERS, name) ? PSEUDO_PARAMETERS[name] : undefined;
+  if (!parameter) return undefined;
+  const known = parameter.of(stack);
+  return Token.isUnresolved(known) ? parameter[bound] : known;
 }
 
 /**
@@ -239,26 +243,15 @@ function deployedText(stack: Stack, value: unknown, unknown: () => string): stri
   if (!value || typeof value !== 'object' || Array.isArray(value)) return JSON.stringify(value) ?? '';
   const entries = Object.entries(value as Record<string, unknown>);
   const [fn, arg] = entries.length === 1 ? entries[0] : [];
-  if (fn === 'Ref') return shortestPseudo(stack, String(arg)) ?? unknown();
+  if (fn === 'Ref') return pseudo(stack, String(arg), 'shortest') ?? unknown();
   if (fn === 'Fn::Join' && Array.isArray(arg) && Array.isArray(arg[1])) {
     return (arg[1] as unknown[]).map((part) => deployedText(stack, part, unknown)).join(String(arg[0]));
   }
   if (fn === 'Fn::Sub' && (typeof arg === 'string' || (Array.isArray(arg) && typeof arg[0] === 'string' && arg[1] === undefined))) {
     const template = Array.isArray(arg) ? arg[0] as string : arg;
-    return template.replace(/\$\{([^}!]+)\}/g, (_, name: string) => shortestPseudo(stack, name) ?? unknown());
+    return template.replace(/\$\{([^}!]+)\}/g, (_, name: string) => pseudo(stack, name, 'shortest') ?? unknown());
   }
   return unknown();
-}
-
-function shortestPseudo(stack: Stack, name: string): string | undefined {
-  const literal = (known: string, shortest: string): string => Token.isUnresolved(known) ? shortest : known;
-  switch (name) {
-    case 'AWS::Partition': return literal(stack.partition, 'aws');
-    case 'AWS::Region': return literal(stack.region, 'us-east-1');
-    case 'AWS::AccountId': return literal(stack.account, '123456789012');
-    case 'AWS::URLSuffix': return literal(stack.urlSuffix, 'amazonaws.com');
-    default: return undefined;
-  }
 }
 
 function substitute(stack: Stack, value: unknown): unknown {
