@@ -209,7 +209,15 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
   if (!read.success) {
     // Principals without an identity policy (service or account principals) are granted
     // through the secret's resource policy instead.
-    return location.replica ? read : cdkGrantRead(inSecretAccount(grantee, stack), versionStages);
+    if (location.replica) return read;
+    const inAccount = inSecretAccount(grantee, stack);
+    if (!secret.encryptionKey && inAccount.grantPrincipal.principalAccount === undefined && !Token.isUnresolved(stack.account)) {
+      // An organization (or any principal without an account) reads from accounts CDK cannot name.
+      throw invalidProp(secret, 'encryptionKey', `is not set, but grantRead was called for ${inAccount.grantPrincipal}, which reads through the secret's resource policy ` +
+        'from accounts that may be other than this one, and the AWS managed key cannot be used from another account',
+      'set encryptionKey to a customer-managed kms.Key, whose key policy CDK extends to the principal');
+    }
+    return cdkGrantRead(inAccount, versionStages);
   }
 
   // BatchGetSecretValue takes no resource scoping, so it can only be granted on '*'. It returns

@@ -380,6 +380,21 @@ describe('least privilege', () => {
     expect(JSON.stringify(template.findResources('AWS::KMS::Key'))).toContain(':iam::222222222222:root');
   });
 
+  test('refuses an organization principal when the secret uses the AWS managed key, which its other accounts cannot use', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const secret = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' });
+    expect(() => secret.grantRead(new iam.OrganizationPrincipal('o-abcdefghij12'))).toThrow(
+      "AppSecret 'Shop/Key': encryptionKey is not set, but grantRead was called for OrganizationPrincipal(o-abcdefghij12), which reads through the secret's resource policy " +
+      'from accounts that may be other than this one, and the AWS managed key cannot be used from another account. ' +
+      'Fix: set encryptionKey to a customer-managed kms.Key, whose key policy CDK extends to the principal',
+    );
+    const withKey = new AppSecret(stack, 'WithKey', { name: 'with-key', environment: 'prod', encryptionKey: new kms.Key(stack, 'Cmk') });
+    withKey.grantRead(new iam.OrganizationPrincipal('o-abcdefghij12'));
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: [Match.objectLike({ Condition: { StringEquals: { 'aws:PrincipalOrgID': 'o-abcdefghij12' } } })] },
+    });
+  });
+
   test('refuses another account when the secret uses the AWS managed key, which cannot be shared', () => {
     const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
     const secret = new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' });
