@@ -117,7 +117,7 @@ export function warnPlaceholderReference(secret: IConstruct, value: InitialValue
     'Fix: to read the secret at run time, appSecret.grantRead(fn) and getSecrets in the handler; for a value CloudFormation may generate (a password), ' +
     'set generateSecretString; to pass on a value you set yourself, deploy the secret first, set its value ' +
     `(npx cdk-app-secrets set ${name} --stack ${topLevelStack(secret).node.path}), only then deploy what references it, ` +
-    `and acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_REFERENCE_WARNING}').`);
+    `and acknowledge this warning after the reference is taken: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_REFERENCE_WARNING}').`);
 }
 
 /** Hosted rotation functions read username and password from the secret; without them the first rotation fails. */
