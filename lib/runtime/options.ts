@@ -130,6 +130,11 @@ const DEFAULTS = {
 const CLIENT_KEYS: ReadonlyArray<keyof SecretsSettings> = ['requestTimeoutMs', 'connectTimeoutMs', 'clientConfig', 'client'];
 
 let configured: SecretsSettings = {};
+/**
+ * What `configured` held when it was set, to compare the next settings with: the SDK writes into the
+ * config it is given (`$source` into a `credentials` object), so the user's objects change afterwards.
+ */
+let configuredCopy: SecretsSettings = {};
 let resolved: ResolvedSettings | undefined;
 /** Bumped whenever a setting the clients are built from changes. */
 let clientGeneration = 0;
@@ -138,15 +143,47 @@ let clientGeneration = 0;
  * Set process-wide settings. Call it at module scope of the handler, before the first read.
  * Each call merges into the previous settings. Changing `client`, `clientConfig` or a timeout
  * used by the clients makes the next fetch use new clients (reads in flight finish on the old ones);
- * other settings leave the clients alone. Cached values are kept.
+ * other settings leave the clients alone. Cached values are kept. Equal settings change nothing: a new
+ * `clientConfig` object with equal members (plain objects and arrays compared member by member) keeps
+ * the clients; a function or class instance is equal only to itself.
  *
  * @throws TypeError when a setting is out of range (as the environment variables are checked).
  */
 export function configureSecrets(settings: SecretsSettings): void {
   checkSettings(settings, 'configureSecrets');
-  if (CLIENT_KEYS.some((k) => k in settings && settings[k] !== configured[k])) clientGeneration++;
+  // Handlers often call this on every invocation with a new but equal literal: that changes nothing
+  // (no new clients, so no new connection per miss, and no settings read again on the next hit).
+  const changed = (Object.keys(settings) as Array<keyof SecretsSettings>).filter((k) => !sameSetting(settings[k], configuredCopy[k], 0));
+  if (changed.length === 0) return;
+  if (changed.some((k) => CLIENT_KEYS.includes(k))) clientGeneration++;
   configured = { ...configured, ...settings };
+  configuredCopy = copyPlain(configured);
   resolved = undefined;
+}
+
+/**
+ * The same value, or plain objects or arrays (a `clientConfig` literal) with equal members. Anything
+ * else (a function, a class instance such as a logger or a request handler) is equal only to itself.
+ */
+function sameSetting(a: unknown, b: unknown, depth: number): boolean {
+  if (a === b) return true;
+  if (!isPlain(a) || !isPlain(b) || Array.isArray(a) !== Array.isArray(b) || depth > 8) return false;
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((k) => k in b && sameSetting(a[k], b[k], depth + 1));
+}
+
+/** A copy of the plain objects and arrays in `value`; other values as they are. */
+function copyPlain<T>(value: T, depth = 0): T {
+  if (!isPlain(value) || depth > 8) return value;
+  const copy: Record<string, unknown> = Array.isArray(value) ? [] as unknown as Record<string, unknown> : {};
+  for (const k of Object.keys(value)) copy[k] = copyPlain(value[k], depth + 1);
+  return copy as T;
+}
+
+function isPlain(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null || Array.isArray(value);
 }
 
 /** @internal The resolved settings (reads the environment on first use). */
@@ -162,6 +199,7 @@ export function currentClientGeneration(): number {
 /** @internal Forget configureSecrets(...) and the environment read (tests only). */
 export function resetSettings(): void {
   configured = {};
+  configuredCopy = {};
   resolved = undefined;
   clientGeneration++;
 }

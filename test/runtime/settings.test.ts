@@ -179,6 +179,30 @@ describe('changing settings leaves reads in flight alone', () => {
     expect(await getSecrets(b)).toEqual([`value-${b}`]);
   });
 
+  // The README says module scope, but handlers often configure inside: a new, equal literal on every invocation.
+  test('configureSecrets with an equal clientConfig on every invocation keeps the client and its connection', async () => {
+    const handler = async (id: string): Promise<string> => {
+      configureSecrets({ clientConfig: { maxAttempts: 2, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }, timeoutMs: 2000 });
+      return (await getSecrets(id))[0];
+    };
+    for (let i = 0; i < 5; i++) {
+      const id = seeded();
+      expect(await handler(id)).toBe(`value-${id}`);
+    }
+    expect(fake.requests).toHaveLength(5);
+    expect(fake.connections).toBe(1);
+  });
+
+  test('configureSecrets with a changed clientConfig still makes a new client', async () => {
+    configureSecrets({ clientConfig: { maxAttempts: 1 } });
+    fake.injectFault({ kind: 'throttle', times: 1 });
+    expect((await rejection(getSecrets(seeded())[0])).code).toBe('ThrottlingException');
+    configureSecrets({ clientConfig: { maxAttempts: 2 } });
+    fake.injectFault({ kind: 'throttle', times: 1 });
+    const id = seeded();
+    expect(await getSecrets(id)).toEqual([`value-${id}`]);
+  });
+
   test('a deadline still applies to a client given with configureSecrets({ client })', async () => {
     const client = new SecretsManagerClient({ endpoint: fake.endpoint, region: fake.region });
     configureSecrets({ client, timeoutMs: 300 });

@@ -106,6 +106,8 @@ export interface FakeSecretsManager {
   readonly calls: Readonly<Record<FakeOperation, number>>;
   /** Every request since start or the last `resetCalls()`, in arrival order. */
   readonly requests: readonly RecordedRequest[];
+  /** TCP connections accepted since start or the last `resetCalls()` (a new client opens a new one). */
+  readonly connections: number;
   /** Create the secret, or add a new version to it. Returns its ARN and the new version id. */
   putSecret(name: string, value: string | Uint8Array, options?: PutSecretOptions): { arn: string; versionId: string };
   /** Delete a secret immediately. */
@@ -166,6 +168,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
   let faults: ActiveFault[] = [];
   let calls = zeroCalls();
   let requests: RecordedRequest[] = [];
+  let connections = 0;
 
   const find = (id: string): StoredSecret | undefined => {
     const byName = secrets.get(id);
@@ -373,6 +376,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
   const server = createServer((req, res) => {
     onRequest(req, res).catch(() => res.destroy());
   });
+  server.on('connection', () => connections++);
   const port = await listenOnLoopback(server);
 
   return {
@@ -384,6 +388,9 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
     },
     get requests() {
       return requests;
+    },
+    get connections() {
+      return connections;
     },
     putSecret,
     rotateSecret,
@@ -399,6 +406,7 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
     resetCalls: () => {
       calls = zeroCalls();
       requests = [];
+      connections = 0;
     },
     injectFault: (fault) => {
       faults.push({ ...fault, remaining: fault.times ?? Infinity });
