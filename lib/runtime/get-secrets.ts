@@ -290,11 +290,21 @@ export function getSecretJson<T = unknown>(id: string, options?: SecretOptions):
   // one): the value is parsed once, not per read, and nothing stays behind once the value is dropped.
   let parsed = parsedByValue.get(promise);
   if (parsed === undefined) {
-    const made = promise.then((text) => parseSecretJson(id, text));
+    const made = promise.then((text) => parsedBefore(id, options, promise, text) ?? parseSecretJson(id, text));
     parsedByValue.set(promise, made);
     // A failed parse is not kept (every read of an invalid value gets its own error), and never unhandled.
     made.catch(() => parsedByValue.delete(promise));
     parsed = made;
   }
   return parsed as Promise<T>;
+}
+
+/**
+ * The parse of the cached value when `promise` (a refresh's) brought the same text back: the cache
+ * kept its entry, so the reader that refreshed gets the object every other read gets.
+ */
+function parsedBefore(id: string, options: SecretOptions | undefined, promise: Promise<string>, text: string): Promise<unknown> | undefined {
+  const version = options?.versionStage !== undefined || options?.versionId !== undefined ? options : undefined;
+  const entry = cache.get(cacheKey(id, version));
+  return entry !== undefined && entry.promise !== promise && entry.value === text ? parsedByValue.get(entry.promise) : undefined;
 }

@@ -141,8 +141,14 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
       entry.value = outcome;
     } else {
       entry.refresh = undefined;
-      // The refresh's promise becomes the cached one, so its readers and later hits share one object.
-      if (current) {
+      if (current && outcome === entry.value) {
+        // The same value: the entry stays, with its promise, result lists and parsed JSON (which handlers
+        // compare by identity, e.g. to rebuild a connection pool); only its age starts again.
+        entry.fetchedAt = now;
+        entry.keepUntil = now + keepMs;
+        entry.refreshFailed = false;
+      } else if (current) {
+        // The refresh's promise becomes the cached one, so its readers and later hits share one object.
         cacheInsert(key, { promise: refresh.promise, value: outcome, fetchedAt: now, keepUntil: now + keepMs, usedAt: now }, now, maxEntries);
       }
     }

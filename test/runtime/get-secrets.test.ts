@@ -558,6 +558,18 @@ describe('getSecretJson', () => {
     expect(await getSecretJson(name, { versionStage: 'AWSCURRENT' })).not.toBe(refreshed); // another cache entry
   });
 
+  // A handler that rebuilds its database pool when the credentials object changes would otherwise
+  // reconnect at every expiry (5 minutes by default) though nothing was rotated.
+  test('a refresh that brings the same value keeps the parsed object, for the reader that refreshed and later ones', async () => {
+    const name = uniqueName();
+    fake.putSecret(name, '{"username":"app","password":"pw"}');
+    const first = await getSecretJson(name);
+    expect(await getSecretJson(name, { maxAgeSeconds: 0 })).toBe(first); // expired: fetched again, same value
+    expect(await getSecretJson(name, { forceRefresh: true })).toBe(first);
+    expect(await getSecretJson(name)).toBe(first);
+    expect(fake.calls.GetSecretValue).toBe(3);
+  });
+
   test('a handler cannot change the parsed object for the next read: it is read-only, nested objects and arrays too', async () => {
     const name = uniqueName();
     fake.putSecret(name, '{"username":"app","password":"pw","hosts":[{"port":5432}]}');
