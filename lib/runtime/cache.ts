@@ -19,6 +19,12 @@ export interface Refresh {
   orStale?: Promise<string>;
 }
 
+/** @internal A read-only result list of cached values, and its items. */
+export interface SharedList {
+  readonly items: readonly Promise<string>[];
+  readonly list: PromiseLike<readonly string[]>;
+}
+
 /** @internal One cached secret. */
 export interface CacheEntry {
   /** The promise handed to callers. Pending (first fetch) or fulfilled; rejected first fetches are removed. */
@@ -34,7 +40,9 @@ export interface CacheEntry {
   /** The read-only one-item result list handed out for single-id reads, made on first use and reused on every hit. */
   list?: PromiseLike<readonly string[]>;
   /** The read-only result list of the last multi-id read of cached values that began with this id, and its items. */
-  shared?: { readonly items: readonly Promise<string>[]; readonly list: PromiseLike<readonly string[]> };
+  shared?: SharedList;
+  /** Lists of earlier multi-id reads that began with this id, in other shapes (a few at most). */
+  otherShared?: SharedList[];
   /** A refresh in flight; readers that may not use this value join it. */
   refresh?: Refresh;
   /** The last refresh failed: serve-stale readers take this value at once instead of waiting again. */

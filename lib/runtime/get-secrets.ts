@@ -209,14 +209,28 @@ function isHit(entry: CacheEntry | undefined, now: number, maxAgeMs: number, for
 }
 
 /**
- * The list for a call whose ids are all cached values: the one made last time the same values were
+ * The list for a call whose ids are all cached values: the one made when the same values were last
  * read together in this order (kept on the first id's entry), else a new one, read-only and kept. A warm
  * handler reading the same ids on every request so allocates no list and no promise.
  */
 function sharedList(first: CacheEntry, items: readonly Promise<string>[], values: string[]): ResultList {
   const shared = first.shared;
   if (shared !== undefined && sameItems(shared.items, items)) return shared.list as ResultList;
+  return otherList(first, items, values);
+}
+
+/**
+ * Lists of other shapes kept per first id: a handler may read a few lists that begin with the same id
+ * on each request (stripe + webhook on one path, stripe + db on another), and making a list costs
+ * ~100 times reusing one.
+ */
+const OTHER_LISTS = 4;
+
+function otherList(first: CacheEntry, items: readonly Promise<string>[], values: string[]): ResultList {
+  const others = first.otherShared ??= [];
+  for (const kept of others) if (sameItems(kept.items, items)) return kept.list as ResultList;
   const list = makeList(Promise.resolve(Object.freeze(values) as string[]), items, true);
+  if (first.shared !== undefined && others.push(first.shared) > OTHER_LISTS) others.shift();
   first.shared = { items, list };
   return list;
 }

@@ -175,6 +175,20 @@ describe('values and shapes', () => {
       .toEqual({ code: 0, stdout: JSON.stringify([[`value-${a}`], [`value-${a}`, `value-${b}`]]), stderr: [] });
   });
 
+  // A handler reading (stripe, webhook) on one path and (stripe, db) on another: without a list per
+  // shape, each read built a new list (~40 µs, against ~0.5 µs for a shared one).
+  test('warm reads of several id lists that begin with the same id each get their shared list back', async () => {
+    const [a, b, c] = seed(3);
+    await getSecrets(a, b, c);
+    const ab = getSecrets(a, b);
+    const ac = getSecrets(a, c);
+    const abc = getSecrets(a, b, c);
+    expect(getSecrets(a, b)).toBe(ab);
+    expect(getSecrets(a, c)).toBe(ac);
+    expect(getSecrets(a, b, c)).toBe(abc);
+    expect(await getSecrets(a, c)).toEqual([`value-${a}`, `value-${c}`]);
+  });
+
   test('a shared result list cannot be changed by one caller for the next', async () => {
     const [a] = seed(1);
     await getSecrets(a);
