@@ -128,29 +128,38 @@ export function attemptsOf(e: unknown): number | undefined {
   return (e as { $metadata?: { attempts?: number } })?.$metadata?.attempts;
 }
 
+/** An error no secret can get past (credentials, region): it ends the command, where others end one secret. */
+export class FatalAwsError extends CliError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FatalAwsError';
+  }
+}
+
 /**
  * Errors that no secret can get past (no credentials, no region, rejected credentials): they end
- * the command with one message instead of one error per secret.
+ * the command with one message instead of one error per secret. `action` is what the request did,
+ * so that a write is not reported as a read.
  */
-export function fatalAwsError(e: unknown, entry: SecretEntry): CliError | undefined {
+export function fatalAwsError(e: unknown, entry: SecretEntry, action: 'reading' | 'writing' = 'reading'): FatalAwsError | undefined {
   const code = errorCode(e);
   const message = e instanceof Error ? e.message : String(e);
   if (code === 'CredentialsProviderError' || /Could not load credentials/i.test(message)) {
     const profile = process.env.AWS_PROFILE;
     if (profile) {
       // The profile is missing, misspelled or expired: telling them to set AWS_PROFILE would not help.
-      return new CliError(`AWS_PROFILE=${profile} gives no credentials: check that the profile exists (aws configure list-profiles), ` +
+      return new FatalAwsError(`AWS_PROFILE=${profile} gives no credentials: check that the profile exists (aws configure list-profiles), ` +
         'and sign in again if it uses SSO (aws sso login).');
     }
-    return new CliError('no AWS credentials found. Configure them as for the AWS CLI: AWS_PROFILE (after `aws configure` or ' +
+    return new FatalAwsError('no AWS credentials found. Configure them as for the AWS CLI: AWS_PROFILE (after `aws configure` or ' +
       '`aws sso login`), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.');
   }
   if (/Region is missing/i.test(message)) {
-    return new CliError(`no AWS region for stack ${entry.stack.displayName}: it is environment-agnostic, so the SDK's default region is used, and none is configured. ` +
+    return new FatalAwsError(`no AWS region for stack ${entry.stack.displayName}: it is environment-agnostic, so the SDK's default region is used, and none is configured. ` +
       'Set AWS_REGION (or a region in your AWS profile), or give the stack an env in the app.');
   }
   if (['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'InvalidClientTokenId'].includes(code)) {
-    return new CliError(`AWS rejected the credentials (${code}) while reading secret ${entry.secretName}. ` +
+    return new FatalAwsError(`AWS rejected the credentials (${code}) while ${action} secret ${entry.secretName}${action === 'writing' ? ', so it was not written' : ''}. ` +
       'Refresh them (e.g. `aws sso login`) or check AWS_PROFILE.');
   }
   return undefined;

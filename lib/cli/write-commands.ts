@@ -1,7 +1,7 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
 import { assemblyDir, readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
@@ -107,6 +107,7 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   }
 
   let failures = 0;
+  let written = 0;
   for (const [i, { item, entry }] of targets.entries()) {
     const status = statuses[i];
     const label = `${entry.name.padEnd(24)} ${entry.secretName}`;
@@ -121,8 +122,14 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
     }
     try {
       const versionId = await putValue(entry, item.value);
+      written++;
       io.out(`set         ${label}, version ${versionId}\n`);
     } catch (e) {
+      // Expired credentials fail every write after them too: one message, and where the load stopped.
+      if (e instanceof FatalAwsError) {
+        throw new CliError(`${e.message} The load stopped there: ${written} of ${targets.length} secrets were written; ` +
+          'fix that and run load again (secrets already written are left unchanged)');
+      }
       if (!(e instanceof CliError) || e.exitCode !== EXIT_FAILURE) throw e;
       failures++;
       io.err(`failed      ${label}: ${e.message}\n`);
@@ -160,7 +167,7 @@ async function putValue(entry: SecretEntry, value: string): Promise<string> {
     const output = await clientFor(entry.region).send(new sdk.PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
     return output.VersionId ?? '(no version id returned)';
   } catch (e) {
-    const fatal = fatalAwsError(e, entry);
+    const fatal = fatalAwsError(e, entry, 'writing');
     if (fatal) throw fatal;
     const code = errorCode(e);
     if (code === 'ResourceNotFoundException') {

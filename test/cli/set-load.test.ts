@@ -207,6 +207,14 @@ describe('set', () => {
     expect(failed.stderr).toContain('failed with ThrottlingException after 3 attempts; nothing was changed');
   });
 
+  test('credentials that expire before the write: says AWS rejected them while writing, and what to do', async () => {
+    fx.endpoint.injectFault({ kind: 'access-denied', operation: 'PutSecretValue', errorType: 'ExpiredTokenException', message: 'The security token included in the request is expired' });
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_expired_write_3c0d') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('AWS rejected the credentials (ExpiredTokenException) while writing secret Shop-dev/dev/stripe-api-key, so it was not written');
+    expect(result.stderr).not.toContain('while reading');
+  });
+
   test('an endpoint that never answers the write: ends with a timeout, and does not claim nothing changed', async () => {
     fx.endpoint.injectFault({ kind: 'hang', operation: 'PutSecretValue' });
     const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'],
@@ -375,6 +383,16 @@ describe('load', () => {
     expect(result.stderr).toContain('1 secret could not be checked; nothing was written');
     expect(puts()).toBe(0);
   }, 30_000);
+
+  test('credentials that expire during the writes: stops at the first rejected write, once, saying what was written and to load again', async () => {
+    fx.endpoint.injectFault({ kind: 'access-denied', operation: 'PutSecretValue', errorType: 'ExpiredTokenException', message: 'The security token included in the request is expired', times: 99 });
+    const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.match(/AWS rejected the credentials/g)).toHaveLength(1);
+    expect(result.stderr).toContain('(ExpiredTokenException) while writing secret Shop-dev/dev/stripe-api-key');
+    expect(result.stderr).toContain('The load stopped there: 0 of 3 secrets were written; fix that and run load again');
+    expect(puts()).toBe(1);
+  });
 
   test('FILE - reads the file from stdin, as piped from a decrypting tool (sops -d ... | load -), and --from-file - does too', async () => {
     const loaded = await fx.cli(['load', '-', '--stack', 'Shop-dev'], { stdin: `stripe-api-key=${fx.remember('Shop-dev/dev/stripe-api-key', 'sk_env_from_stdin_0f3e')}\n` });
