@@ -153,6 +153,8 @@ async function refuseOtherAccount(entry: SecretEntry): Promise<void> {
   } catch (e) {
     const fatal = fatalAwsError(e, entry);
     if (fatal) throw fatal;
+    // The write would wait as long again, after the value was asked for.
+    if (isTimeout(e)) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${timeoutDetail(entry, e)}; nothing was written`);
     return;
   }
   const mismatch = locationMismatch(entry, arn);

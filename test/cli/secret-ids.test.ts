@@ -55,8 +55,8 @@ beforeEach(() => {
   endpoint.resetCalls();
 });
 
-async function cli(args: readonly string[], stdin?: string): Promise<CliResult> {
-  const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PROFILE: undefined };
+async function cli(args: readonly string[], stdin?: string, extraEnv: Record<string, string> = {}): Promise<CliResult> {
+  const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: REGION, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_PROFILE: undefined, ...extraEnv };
   const result = await runCli([args[0], '--app', outdir, ...args.slice(1)], { env, stdin });
   outputs.push(result);
   return result;
@@ -102,6 +102,16 @@ describe('a stack in another account than the credentials\'', () => {
     expect(endpoint.calls.PutSecretValue).toBe(0);
   });
 
+  test('set against an endpoint that never answers: one wait for the account check, then it fails before asking for a value', async () => {
+    endpoint.injectFault({ kind: 'hang' });
+    const result = await cli(['set', 'oauth-client', '--stack', 'Prod'], 'prod_value_never_sent_05', { CDK_APP_SECRETS_REQUEST_TIMEOUT_MS: '300' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`not set: oauth-client (Prod/prod/oauth-client): no answer from Secrets Manager in account ${PROD_ACCOUNT}, region ${REGION} within 0.3 s`);
+    expect(result.stderr).toContain('nothing was written');
+    expect(result.stderr).not.toContain('reading the value');
+    expect(endpoint.requests.map((r) => r.operation)).not.toContain('PutSecretValue');
+  }, 30_000);
+
   test('load refuses it too, and writes nothing', async () => {
     const file = path.join(outdir, 'prod.json');
     fs.writeFileSync(file, JSON.stringify({ 'oauth-client': 'prod_value_never_loaded_04' }));
@@ -115,5 +125,5 @@ describe('a stack in another account than the credentials\'', () => {
 
 test('no output of any run above contains a secret value', () => {
   expect(outputs.length).toBeGreaterThan(0);
-  expectNoValueIn(outputs, [PARTNER_VALUE, 'ptok_written_by_arn_02', DEV_VALUE, 'prod_value_never_written_03', 'prod_value_never_loaded_04']);
+  expectNoValueIn(outputs, [PARTNER_VALUE, 'ptok_written_by_arn_02', DEV_VALUE, 'prod_value_never_written_03', 'prod_value_never_loaded_04', 'prod_value_never_sent_05']);
 });
