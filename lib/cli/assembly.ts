@@ -30,6 +30,8 @@ export interface AssemblyStack {
   readonly template: CfnTemplate;
   /** Construct path -> metadata entries, for every construct of the stack (nested stacks included). */
   readonly metadata: Record<string, MetadataEntry[]>;
+  /** S3 object key -> file in `dir`, for the file assets of the stack's asset manifests (nested stack templates among them). */
+  readonly assetFiles: Readonly<Record<string, string>>;
 }
 
 /** The parts of a template the CLI reads. */
@@ -92,14 +94,14 @@ function readManifest(dir: string): AssemblyStack[] {
     if (artifact.type === 'cdk:cloud-assembly') {
       nested.push(...readManifest(path.join(dir, artifact.properties.directoryName)));
     } else if (artifact.type === 'aws:cloudformation:stack') {
-      stacks.push(readStack(dir, artifactId, artifact));
+      stacks.push(readStack(dir, artifactId, artifact, manifest.artifacts));
     }
   }
   // The app's own stacks first, then those of its stages.
   return [...stacks, ...nested];
 }
 
-function readStack(dir: string, artifactId: string, artifact: any): AssemblyStack {
+function readStack(dir: string, artifactId: string, artifact: any, artifacts: Record<string, any>): AssemblyStack {
   const [account, region] = parseEnvironment(artifact.environment);
   const metadata: Record<string, MetadataEntry[]> = { ...(artifact.metadata ?? {}) };
   // Newer CDK versions write the metadata into a file of its own.
@@ -115,7 +117,24 @@ function readStack(dir: string, artifactId: string, artifact: any): AssemblyStac
     dir,
     template: readJson(path.join(dir, artifact.properties.templateFile)),
     metadata,
+    assetFiles: assetFilesOf(dir, artifact, artifacts),
   };
+}
+
+/** The file assets of the asset manifests a stack depends on, by the S3 object key each is published to. */
+function assetFilesOf(dir: string, artifact: any, artifacts: Record<string, any>): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const id of artifact.dependencies ?? []) {
+    const manifestFile = artifacts[id]?.type === 'cdk:asset-manifest' ? artifacts[id].properties?.file : undefined;
+    if (typeof manifestFile !== 'string' || !fs.existsSync(path.join(dir, manifestFile))) continue;
+    for (const asset of Object.values<any>(readJson(path.join(dir, manifestFile)).files ?? {})) {
+      if (typeof asset?.source?.path !== 'string') continue;
+      for (const destination of Object.values<any>(asset.destinations ?? {})) {
+        if (typeof destination?.objectKey === 'string') files[destination.objectKey] = asset.source.path;
+      }
+    }
+  }
+  return files;
 }
 
 /** `aws://123456789012/eu-west-1` -> [account, region]; `unknown-*` parts are undefined. */
@@ -136,8 +155,10 @@ export function stackTemplates(stack: AssemblyStack): CfnTemplate[] {
     templates.push(template);
     if (depth > 10) return;
     for (const resource of Object.values(template.Resources ?? {})) {
-      const file = resource.Metadata?.['aws:asset:path'];
-      if (resource.Type === 'AWS::CloudFormation::Stack' && typeof file === 'string' && file.endsWith('.json')) {
+      if (resource.Type !== 'AWS::CloudFormation::Stack') continue;
+      // Without asset metadata (cdk synth --no-asset-metadata), the template URL's object key names the file.
+      const file = resource.Metadata?.['aws:asset:path'] ?? assetFileOfUrl(stack, resource.Properties?.TemplateURL);
+      if (typeof file === 'string' && file.endsWith('.json')) {
         const nested = path.join(stack.dir, file);
         if (fs.existsSync(nested)) visit(readJson(nested), depth + 1);
       }
@@ -145,6 +166,15 @@ export function stackTemplates(stack: AssemblyStack): CfnTemplate[] {
   };
   visit(stack.template, 0);
   return templates;
+}
+
+/** The asset file a template URL (a string, or an Fn::Join ending in `/<object key>`) points to, if any. */
+function assetFileOfUrl(stack: AssemblyStack, url: unknown): string | undefined {
+  const parts: unknown = (url as any)?.['Fn::Join']?.[1];
+  const tail = typeof url === 'string' ? url : Array.isArray(parts) ? parts[parts.length - 1] : undefined;
+  if (typeof tail !== 'string') return undefined;
+  const key = Object.keys(stack.assetFiles).find((objectKey) => tail === objectKey || tail.endsWith(`/${objectKey}`));
+  return key === undefined ? undefined : stack.assetFiles[key];
 }
 
 function readJson(file: string): any {

@@ -148,3 +148,28 @@ test('a stack in a stage inside a stage, with a NestedStack: found by display pa
   const oneLevel = await runCli(['list', '--json', '--app', outdir, '--stack', 'Outer/*'], { env });
   expect(oneLevel.code).toBe(1);
 });
+
+test('synthesized without asset metadata (cdk synth --no-asset-metadata): functions of nested stacks, two deep, are found, and so are the secrets they import', async () => {
+  const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-no-asset-metadata-'));
+  try {
+    const app = new App({ outdir: bare, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': false } });
+    const parent = new Stack(app, 'Parent');
+    const inner = new NestedStack(parent, 'Inner');
+    const apiKey = new AppSecret(inner, 'ApiKey', { name: 'api-key', secretName: 'parent/dev/api-key', nameOutput: false });
+    const innerFn = inlineFunction(inner, 'InnerFn');
+    apiKey.grantRead(innerFn);
+    AppSecret.fromSecretName(inner, 'Legacy', { secretName: 'legacy/shared-token', name: 'shared-token' }).grantRead(innerFn);
+    apiKey.grantRead(inlineFunction(new NestedStack(inner, 'Deeper'), 'DeeperFn'));
+    app.synth();
+    const result = await runCli(['list', '--json', '--app', bare], {
+      env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).map((row: any) => [row.name, row.imported, row.functions])).toEqual([
+      ['api-key', false, ['Parent/Inner/Deeper/DeeperFn', 'Parent/Inner/InnerFn']],
+      ['shared-token', true, ['Parent/Inner/InnerFn']],
+    ]);
+  } finally {
+    fs.rmSync(bare, { recursive: true, force: true });
+  }
+});
