@@ -53,6 +53,7 @@ export interface CfnResource {
 export function assemblyDir(app: string | undefined): string {
   if (app !== undefined) {
     const dir = path.resolve(app);
+    refuseNonDirectoryApp(app, dir);
     const isAppDir = !fs.existsSync(path.join(dir, 'manifest.json')) && fs.existsSync(path.join(dir, 'cdk.json'));
     return isAppDir ? synthOutput(dir) : dir;
   }
@@ -63,6 +64,20 @@ export function assemblyDir(app: string | undefined): string {
     if (fs.existsSync(path.join(dir, 'cdk.json'))) return synthOutput(dir);
     if (path.dirname(dir) === dir) return path.resolve('cdk.out');
   }
+}
+
+/**
+ * The CDK CLI's --app (and cdk.json's "app") is the command that runs the app, and people copy it:
+ * a file, or a command line that is no directory, gets what this --app takes and what to run instead.
+ */
+function refuseNonDirectoryApp(app: string, dir: string): void {
+  const isFile = fs.existsSync(dir) && !fs.statSync(dir).isDirectory();
+  const looksLikeCommand = !fs.existsSync(dir) && (/\s/.test(app.trim()) || /\.(ts|js|mjs|cjs|py|java|go|cs)$/.test(app));
+  if (!isFile && !looksLikeCommand) return;
+  throw new CliError('--app takes a directory (the cloud assembly that cdk synth writes, such as cdk.out, or your CDK app\'s directory), ' +
+    `not ${isFile ? 'a file' : 'the command that runs the app'} ('${app}'). Synthesize first, ` +
+    `${isFile ? 'with npx cdk synth in the app\'s directory' : `e.g. npx cdk synth --app '${app}'`} (it writes cdk.out), ` +
+    'then pass --app cdk.out, or run this command in the app\'s directory without --app.');
 }
 
 /** Where `cdk synth` writes for the app in `appDir`: the `output` its cdk.json sets, else cdk.out. */

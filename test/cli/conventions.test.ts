@@ -87,6 +87,17 @@ describe('clear errors', () => {
     expect(here.stderr).toMatch(/no cloud assembly in \S*cdk\.out /);
   });
 
+  test('--app given the command that runs the app (as cdk.json\'s "app" and cdk --app take it) or its entry file: says --app takes a directory, and what to run', async () => {
+    const entryFile = path.join(tmp, 'app.ts');
+    fs.writeFileSync(entryFile, '// bin/app.ts\n');
+    for (const app of ['npx ts-node --prefer-ts-exts bin/app.ts', entryFile]) {
+      const result = await fx.cli(['list', '--app', app]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain(`--app takes a directory (the cloud assembly that cdk synth writes, such as cdk.out, or your CDK app's directory), not ${app === entryFile ? 'a file' : 'the command that runs the app'}`);
+      expect(result.stderr).toContain(app === entryFile ? 'with npx cdk synth in the app\'s directory (it writes cdk.out), then pass --app cdk.out' : `npx cdk synth --app '${app}'`);
+    }
+  });
+
   test('without --app, the output directory set in cdk.json is read, where cdk synth writes it', async () => {
     const project = path.join(tmp, 'project-with-output');
     fs.mkdirSync(project, { recursive: true });
