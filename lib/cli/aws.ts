@@ -165,6 +165,20 @@ export function fatalAwsError(e: unknown, entry: SecretEntry, action: 'reading' 
   return undefined;
 }
 
+/**
+ * Resolves the region and credentials requests for `entry` will use (the SDK keeps them), so that a
+ * command fails on them before it asks for a value it could not write.
+ */
+export async function resolveCredentials(entry: SecretEntry): Promise<void> {
+  const { config } = clientFor(entry.region);
+  try {
+    await config.region();
+    await config.credentials();
+  } catch (e) {
+    throw fatalAwsError(e, entry) ?? e;
+  }
+}
+
 /** The error codes of an attempt that got no answer in time (request or connection timeout). */
 const TIMEOUT_CODES: readonly string[] = ['TimeoutError', 'ETIMEDOUT'];
 

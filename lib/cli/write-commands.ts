@@ -1,7 +1,7 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
 import { assemblyDir, readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, resolveCredentials, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
@@ -53,7 +53,8 @@ function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined
 
 async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<number> {
   if (entry.deployTimeRefs) throw new CliError(`not set: ${entry.name}: ${deployTimeNameProblem(entry)}`);
-  loadSdk(); // Before asking for a value that could not be written.
+  // Before asking for a value that could not be written.
+  await resolveCredentials(entry);
   await refuseOtherAccount(entry);
   const value = await readValue(entry, args.fromFile, (text) => io.err(text));
   const problems = valueProblems(entry, value);

@@ -144,6 +144,17 @@ describe('clear errors', () => {
     expect(result.stderr).toContain('AWS_PROFILE');
   });
 
+  test('set without credentials or without a region says so before it asks for (or reads) the value', async () => {
+    const noCredentials = await fx.cli(['set', 'stripe-api-key', '--stack', 'Prod/Shop'], { env: { ...bareAwsEnv(), AWS_REGION: 'us-east-1' }, stdin: fx.remember('x', 'sk_never_asked_for_1') });
+    expect(noCredentials.code).toBe(1);
+    expect(noCredentials.stderr).toContain('no AWS credentials found');
+    expect(noCredentials.stderr).not.toContain('reading the value');
+    const noRegion = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { env: { ...bareAwsEnv(), AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' }, stdin: fx.remember('x', 'sk_never_asked_for_2') });
+    expect(noRegion.code).toBe(1);
+    expect(noRegion.stderr).toContain('no AWS region for stack Shop-dev');
+    expect(noRegion.stderr).not.toContain('reading the value');
+  });
+
   test('AWS_PROFILE naming a profile that is not configured: says which profile, not that none is set', async () => {
     const result = await fx.cli(['list', '--stack', 'Shop-dev'], { env: { ...bareAwsEnv(), AWS_REGION: 'us-east-1', AWS_PROFILE: 'shop-prod-typo' } });
     expect(result.code).toBe(1);
