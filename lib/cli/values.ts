@@ -71,6 +71,11 @@ export interface LoadEntry {
   readonly value: string;
   /** Where it is, for messages: `line 3` or `key "x"`. */
   readonly where: string;
+  /**
+   * Whether messages may name the key. A .env line that is the rest of a value run over lines (base64
+   * wraps at 76 characters) reads as `piece-of-value=` up to its `=` padding: that key is never shown.
+   */
+  readonly keyShown: boolean;
 }
 
 /** The FILE (or --from-file PATH) that means stdin, so a decrypting tool can pipe secrets without a file on disk. */
@@ -116,8 +121,8 @@ function parseJsonFile(file: string, text: string): LoadEntry[] {
     throw new CliError(`${file}: the key "${repeated}" is given more than once; keep one of them (nothing was written)`);
   }
   return Object.entries(parsed as Record<string, unknown>).map(([key, value]) => {
-    if (typeof value === 'string') return { key, value, where: `key "${key}"` };
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { key, value: JSON.stringify(value), where: `key "${key}"` };
+    if (typeof value === 'string') return { key, value, where: `key "${key}"`, keyShown: true };
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { key, value: JSON.stringify(value), where: `key "${key}"`, keyShown: true };
     throw new CliError(`${file}: the value of "${key}" must be a string or a JSON object (it is ${value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`})`);
   });
 }
@@ -170,9 +175,18 @@ function parseDotEnv(file: string, text: string): LoadEntry[] {
         if (hasClosingQuote(lines[index], quote)) break;
       }
     }
-    entries.push({ key, value: dotEnvValue(file, where, rest), where });
+    entries.push({ key, value: dotEnvValue(file, where, rest), where, keyShown: looksLikeName(key) });
   }
   return entries;
+}
+
+/**
+ * Whether a .env key is made as names and variable keys are: in one case, or with a `-`, `_` or `.`
+ * (`stripe-api-key`, `STRIPE_API_KEY`, `Shop-dev/dev/stripe-api-key`). Base64 has none of those and mixes
+ * cases, so the piece of a wrapped value before its padding is not one.
+ */
+function looksLikeName(key: string): boolean {
+  return /^[A-Za-z0-9_./-]+$/.test(key) && (/[-_.]/.test(key) || key === key.toLowerCase() || key === key.toUpperCase());
 }
 
 /** Whether `text` holds `quote` ("..." values escape theirs with a backslash). */

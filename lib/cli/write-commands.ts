@@ -77,7 +77,10 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const invalid = planned.flatMap(({ item, entry }) => (entry ? (entry.deployTimeRefs ? [deployTimeNameProblem(entry)] : valueProblems(entry, item.value)).map((problem) => `${item.key} (${item.where}): ${problem}`) : []));
   const duplicates = planned.filter(({ entry }, i) => entry && planned.findIndex((other) => other.entry === entry) !== i);
   if (unknown.length > 0 || invalid.length > 0 || duplicates.length > 0) {
-    for (const { item } of unknown) io.out(`unknown     ${item.key} (${item.where}): not a secret of stack ${stack}\n`);
+    for (const { item } of unknown) {
+      io.out(item.keyShown ? `unknown     ${item.key} (${item.where}): not a secret of stack ${stack}\n`
+        : `unknown     ${item.where}: not a secret of stack ${stack} (its key is not shown, as it looks like part of a value: quote a value that runs over lines)\n`);
+    }
     for (const problem of invalid) io.out(`invalid     ${problem}\n`);
     for (const { item, entry } of duplicates) io.out(`duplicate   ${item.key} (${item.where}): ${entry!.name} is given more than once\n`);
     const reasons = [

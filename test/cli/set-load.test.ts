@@ -277,6 +277,20 @@ describe('load', () => {
     expect(fx.endpoint.calls.GetSecretValue).toBe(0);
   });
 
+  test('a .env value that runs onto a second line (base64 wraps at 76 characters) fails naming the line, never the piece of the value before its = padding', async () => {
+    const token = fx.remember('Shop-dev/dev/stripe-api-key', 'sk_live_wrapped_value_7f3e2a9c1b0d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a');
+    // 64 bytes: 88 base64 characters, the last two of them = padding.
+    const wrapped = Buffer.from(token).toString('base64').replace(/.{76}/, '$&\n');
+    const tail = wrapped.split('\n')[1].replace(/=+$/, '');
+    fx.remember('x', tail);
+    const file = writeFile('wrapped.env', `webhook-signing-key=${fx.remember('x', 'whsec_beside_wrapped_41c')}\nSTRIPE_API_KEY=${wrapped}\n`);
+    const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('unknown     line 3: not a secret of stack Shop-dev (its key is not shown, as it looks like part of a value: quote a value that runs over lines)');
+    expect(`${result.stdout}${result.stderr}`).not.toContain(tail);
+    expect(puts()).toBe(0);
+  });
+
   test('values that break a JSON shape fail the command before anything is written', async () => {
     const file = writeFile('shape.json', JSON.stringify({ 'stripe-api-key': fx.remember('x', 'sk_never_written_0db'), 'db-credentials': { username: 'shop' } }));
     const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
