@@ -55,13 +55,20 @@ interface FunctionRead {
 /** Every secret of the given stacks; `allStacks` is searched for functions that read them. */
 export function buildInventory(stacks: readonly AssemblyStack[], allStacks: readonly AssemblyStack[]): SecretEntry[] {
   const reads = allStacks.flatMap(functionReads);
-  const created = allStacks.flatMap((stack) => appSecretsOf(stack).map((meta) => ({ stack, ...resolveName(meta, stack) })));
+  const created = allStacks.flatMap((stack) => appSecretsOf(stack).map((meta) => {
+    const resolved = resolveName(meta, stack);
+    return { stack, ...resolved, replicaRegions: replicaRegionsOf(stack, resolved.meta.secretName) };
+  }));
+  // A reader in a region the secret is replicated to names the replica's ARN: still this secret.
+  const readsCreated = (read: FunctionRead, { stack, meta, replicaRegions }: typeof created[number]) => names(read, meta.secretName)
+    && (sameLocation(read, stack) || (read.region !== undefined && replicaRegions.includes(read.region) && sameAccount(read, stack)));
   const entries: SecretEntry[] = [];
 
-  for (const { stack, meta, deployTimeRefs } of created) {
+  for (const secret of created) {
+    const { stack, meta, deployTimeRefs } = secret;
     if (!stacks.includes(stack)) continue;
     // A name known only at deploy matches no function's variable, which is as unresolved.
-    const readers = deployTimeRefs ? [] : reads.filter((read) => names(read, meta.secretName) && sameLocation(read, stack));
+    const readers = deployTimeRefs ? [] : reads.filter((read) => readsCreated(read, secret));
     entries.push({
       stack,
       name: meta.name,
@@ -76,7 +83,7 @@ export function buildInventory(stacks: readonly AssemblyStack[], allStacks: read
     });
   }
 
-  const isCreated = (read: FunctionRead) => created.some(({ stack, meta }) => names(read, meta.secretName) && sameLocation(read, stack));
+  const isCreated = (read: FunctionRead) => created.some((secret) => readsCreated(read, secret));
   const importedReads = reads.filter((read) => read.importable && !isCreated(read) && stacks.includes(read.stack));
   for (const read of importedReads) {
     const complete = completeArn(read);
@@ -129,6 +136,18 @@ function resolveName(meta: AppSecretMetadata, stack: AssemblyStack): { meta: App
   };
   const secretName = text(raw);
   return { meta: { ...meta, secretName }, deployTimeRefs: unique(refs) };
+}
+
+/** The regions a secret named `secretName` in the stack's templates is replicated to (literal regions only). */
+function replicaRegionsOf(stack: AssemblyStack, secretName: string): string[] {
+  const regions: string[] = [];
+  for (const template of stackTemplates(stack)) {
+    for (const resource of Object.values(template.Resources ?? {})) {
+      if (resource.Type !== 'AWS::SecretsManager::Secret' || resolveValue(resource.Properties?.Name, template, stack) !== secretName) continue;
+      for (const replica of resource.Properties?.ReplicaRegions ?? []) if (typeof replica?.Region === 'string') regions.push(replica.Region);
+    }
+  }
+  return regions;
 }
 
 /** `PARTNER_TOKEN_SECRET_NAME` -> `partner-token`: what `getEnv` maps back to the same key. */
@@ -263,9 +282,13 @@ function completeArn(read: FunctionRead): boolean {
 /** Whether a function's read names a secret in `stack`'s account and region (unknown parts match). */
 function sameLocation(read: FunctionRead, stack: AssemblyStack): boolean {
   const region = read.region ?? read.stack.region;
+  return (region === undefined || stack.region === undefined || region === stack.region) && sameAccount(read, stack);
+}
+
+/** Whether a function's read names a secret in `stack`'s account (an unknown account matches). */
+function sameAccount(read: FunctionRead, stack: AssemblyStack): boolean {
   const account = read.account ?? read.stack.account;
-  return (region === undefined || stack.region === undefined || region === stack.region)
-    && (account === undefined || stack.account === undefined || account === stack.account);
+  return account === undefined || stack.account === undefined || account === stack.account;
 }
 
 function sortedIndex(sorted: readonly string[], value: string): number {

@@ -173,3 +173,25 @@ test('synthesized without asset metadata (cdk synth --no-asset-metadata): functi
     fs.rmSync(bare, { recursive: true, force: true });
   }
 });
+
+test('a function in a region the secret is replicated to (its variable holds the replica\'s ARN) is a reader of the AppSecret, not an imported secret to create', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-replica-'));
+  try {
+    const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
+    const prod = new Stage(app, 'Prod');
+    const api = new Stack(prod, 'Api', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const edge = new Stack(prod, 'Edge', { env: { account: '123456789012', region: 'us-west-2' } });
+    const stripe = new AppSecret(api, 'Stripe', { name: 'stripe-api-key', secretName: 'prod/stripe-api-key', replicaRegions: [{ region: 'us-west-2' }], nameOutput: false });
+    stripe.grantRead(inlineFunction(api, 'Checkout'));
+    stripe.grantRead(inlineFunction(edge, 'EdgeFn'));
+    app.synth();
+    const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    const result = await runCli(['list', '--json', '--app', dir], { env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).map((row: any) => [row.stack, row.name, row.imported, row.region, row.functions])).toEqual([
+      ['Prod/Api', 'stripe-api-key', false, 'eu-west-1', ['Prod/Api/Checkout', 'Prod/Edge/EdgeFn']],
+    ]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
