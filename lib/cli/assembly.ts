@@ -91,6 +91,20 @@ function synthOutput(appDir: string): string {
   return path.resolve(appDir, typeof output === 'string' && output !== '' ? output : 'cdk.out');
 }
 
+/**
+ * Which assembly was read, and when `cdk synth` wrote it, for "no such secret" messages: a secret
+ * added to the app since (deployed from CI, say) is not in an older local assembly.
+ */
+export function assemblyNote(dir: string): string {
+  let synthesized = '';
+  try {
+    synthesized = `, synthesized ${fs.statSync(path.join(dir, 'manifest.json')).mtime.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  } catch {
+    // Read a moment ago; without a date the note still says which assembly it was.
+  }
+  return `read from the cloud assembly in ${dir}${synthesized}: if the app has changed since, run npx cdk synth`;
+}
+
 /** Every stack in the assembly at `dir`: its own in manifest order, then those of nested assemblies. */
 export function readAssembly(dir: string): AssemblyStack[] {
   const manifestFile = path.join(dir, 'manifest.json');

@@ -1,6 +1,6 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
-import { assemblyDir, readAssembly } from './assembly';
+import { assemblyDir, assemblyNote, readAssembly } from './assembly';
 import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, resolveCredentials, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
@@ -16,6 +16,10 @@ function stackSecrets(args: ParsedArgs, command: string): SecretEntry[] {
   return buildInventory([stack], all);
 }
 
+function capitalized(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 function stackLabel(entries: readonly SecretEntry[], args: ParsedArgs): string {
   return entries[0]?.stack.displayName ?? args.stacks[0] ?? 'the stack';
 }
@@ -26,7 +30,7 @@ export async function setCommand(args: ParsedArgs, io: Io): Promise<number> {
   const entries = entry ? [entry] : stackSecrets(args, 'set');
   const found = entry ?? findSecret(entries, name);
   if (!found) {
-    throw new CliError(`stack ${stackLabel(entries, args)} has no secret '${name}'. Its secrets: ${knownNames(entries)}`);
+    throw new CliError(`stack ${stackLabel(entries, args)} has no secret '${name}'. Its secrets: ${knownNames(entries)}. ${capitalized(assemblyNote(assemblyDir(args.app)))}`);
   }
   return setOne(found, args, io);
 }
@@ -48,7 +52,7 @@ function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined
   if (matches.length > 1) {
     throw new CliError(`'${name}' is a secret of ${matches.length} stacks (${matches.map((e) => e!.stack.displayName).join(', ')}); choose one with --stack`);
   }
-  throw new CliError(`no stack has a secret '${name}'; stacks in the assembly: ${describeStacks(all)}`);
+  throw new CliError(`no stack has a secret '${name}'; stacks in the assembly: ${describeStacks(all)}. ${capitalized(assemblyNote(assemblyDir(args.app)))}`);
 }
 
 async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<number> {
@@ -84,7 +88,7 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
     for (const problem of invalid) io.out(`invalid     ${problem}\n`);
     for (const { item, entry } of duplicates) io.out(`duplicate   ${item.key} (${item.where}): ${entry!.name} is given more than once\n`);
     const reasons = [
-      unknown.length > 0 ? `${unknown.length} unknown name${unknown.length > 1 ? 's' : ''} (stack ${stack} has: ${knownNames(entries)})` : '',
+      unknown.length > 0 ? `${unknown.length} unknown name${unknown.length > 1 ? 's' : ''} (stack ${stack} has: ${knownNames(entries)}; ${assemblyNote(assemblyDir(args.app))})` : '',
       invalid.length > 0 ? `${invalid.length} invalid value${invalid.length > 1 ? 's' : ''}` : '',
       duplicates.length > 0 ? `${duplicates.length} duplicate${duplicates.length > 1 ? 's' : ''}` : '',
     ].filter(Boolean).join(', ');
