@@ -7,7 +7,7 @@ import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
 import { describeStacks, findSecret, knownNames, selectOneStack } from './select';
 import { checkSecrets, deployTimeNameProblem, fingerprint } from './status';
-import { readLoadFile, readValue, valueProblems } from './values';
+import { readLoadFile, readValue, STDIN_FILE, valueProblems } from './values';
 
 /** The secrets of the one stack `--stack` names. */
 function stackSecrets(args: ParsedArgs, command: string): SecretEntry[] {
@@ -72,7 +72,7 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const entries = stackSecrets(args, 'load');
   const file = args.target!;
   const items = await readLoadFile(file);
-  if (items.length === 0) throw new CliError(`${file} has no entries`);
+  if (items.length === 0) throw new CliError(file === STDIN_FILE ? 'stdin has no entries: nothing was piped into it (load - reads the file from stdin)' : `${file} has no entries`);
   const stack = stackLabel(entries, args);
 
   // Everything that can be known without AWS is checked before anything is written.

@@ -429,6 +429,13 @@ describe('load', () => {
     expect(await currentValue('Shop-dev/dev/webhook-signing-key')).toBe('whsec_from_file_dash_71a');
   });
 
+  test('load - with nothing piped into it says stdin had no entries', async () => {
+    const result = await fx.cli(['load', '-', '--stack', 'Shop-dev'], { stdin: '' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('stdin has no entries: nothing was piped into it');
+    expect(puts()).toBe(0);
+  });
+
   test('a file that is not valid JSON is reported by position, without quoting it', async () => {
     const file = writeFile('broken.json', `{"stripe-api-key": "${fx.remember('x', 'sk_broken_file_6f1')}",}`);
     const result = await fx.cli(['load', file, '--stack', 'Shop-dev']);
