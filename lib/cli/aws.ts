@@ -200,6 +200,21 @@ export function timeoutDetail(entry: SecretEntry, e: unknown): string {
     `or allow longer with ${REQUEST_TIMEOUT_VARIABLE}`;
 }
 
+/** Node's codes for a connection that could not be made or was cut (refused, no such host, no route). */
+const UNREACHABLE_CODES: readonly string[] = ['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNRESET', 'EPIPE'];
+
+/** Whether an error code (a status's errorCode, say) is one of a connection that failed. */
+export function isUnreachableCode(code: string | undefined): boolean {
+  return code !== undefined && UNREACHABLE_CODES.includes(code);
+}
+
+/** What a failed connection means and what to do, naming where the secret was looked up. */
+export function unreachableDetail(entry: SecretEntry, e: unknown): string {
+  const attempts = attemptsOf(e);
+  return `could not reach Secrets Manager in ${whereOf(entry)} (${errorCode(e)}${attempts && attempts > 1 ? `, ${attempts} attempts` : ''}): ` +
+    'check your network, VPN or proxy and AWS_ENDPOINT_URL_SECRETS_MANAGER';
+}
+
 /** Whether an InvalidRequestException means the secret is scheduled for deletion. */
 export function isScheduledForDeletion(e: unknown): boolean {
   return errorCode(e) === 'InvalidRequestException' && /deleted|deletion/i.test(e instanceof Error ? e.message : '');

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { DescribeSecretCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, unreachableDetail, whereOf } from './aws';
 import { SecretEntry } from './inventory';
 import { jsonShapeProblems } from './shape';
 
@@ -72,6 +72,7 @@ async function statusFromError(entry: SecretEntry, secretId: string, e: unknown)
   }
   if (code === 'AccessDeniedException') return describeWhenDenied(entry, secretId);
   if (isTimeout(e)) return { status: 'error', detail: timeoutDetail(entry, e), errorCode: code };
+  if (isUnreachableCode(code)) return { status: 'error', detail: unreachableDetail(entry, e), errorCode: code };
   const attempts = attemptsOf(e);
   return { status: 'error', detail: `${code}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}`, errorCode: code };
 }

@@ -1,7 +1,7 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
 import { assemblyDir, assemblyNote, readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, resolveCredentials, secretIdOf, timeoutDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, resolveCredentials, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
@@ -100,8 +100,9 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const checked = targets.map(({ entry }, i) => ({ entry, status: statuses[i] }));
   const missing = checked.filter(({ status }) => status.status === 'missing');
   const elsewhere = checked.filter(({ status }) => status.errorCode === LOCATION_MISMATCH);
-  // No answer to a read: writes would wait as long for each secret, and might land or not.
-  const unchecked = checked.filter(({ status }) => status.status === 'error' && isTimeoutCode(status.errorCode));
+  // No answer to a read: writes would wait as long for each secret, and might land or not; no
+  // connection: every write would fail the same way, one message per secret.
+  const unchecked = checked.filter(({ status }) => status.status === 'error' && (isTimeoutCode(status.errorCode) || isUnreachableCode(status.errorCode)));
   if (missing.length > 0 || elsewhere.length > 0 || unchecked.length > 0) {
     for (const { entry, status } of missing) io.out(`missing     ${entry.name} (${entry.secretName}): ${status.detail}\n`);
     for (const { entry, status } of elsewhere) io.out(`elsewhere   ${entry.name} (${entry.secretName}): ${status.detail}\n`);

@@ -3,6 +3,7 @@
  * JSON shapes, dry runs; every output stream is scanned for the values written.
  */
 import * as fs from 'fs';
+import * as net from 'net';
 import * as path from 'path';
 import { allValues, CliFixture, expectNoValueIn, useWritingCliFixture } from './fixture';
 import { runCliInPty } from '../support/run-cli';
@@ -418,6 +419,18 @@ describe('load', () => {
     expect(result.stderr).toContain('(ExpiredTokenException) while writing secret Shop-dev/dev/stripe-api-key');
     expect(result.stderr).toContain('The load stopped there: 0 of 3 secrets were written; fix that and run load again');
     expect(puts()).toBe(1);
+  });
+
+  test('an endpoint nobody listens on (a wrong AWS_ENDPOINT_URL_SECRETS_MANAGER, no route): fails once before writing, not once per secret', async () => {
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev'], { env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://127.0.0.1:${port}` } });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^unchecked {3}stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): could not reach Secrets Manager in region us-east-1 \(ECONNREFUSED/m);
+    expect(result.stderr).toContain('3 secrets could not be checked; nothing was written');
+    expect(`${result.stdout}${result.stderr}`).not.toContain('failed');
   });
 
   test('FILE - reads the file from stdin, as piped from a decrypting tool (sops -d ... | load -), and --from-file - does too', async () => {
