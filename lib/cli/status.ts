@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { DescribeSecretCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, unreachableDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, unreachableDetail, whereOf } from './aws';
 import { SecretEntry } from './inventory';
 import { jsonShapeProblems } from './shape';
 
@@ -161,19 +161,30 @@ export function formatDate(date: Date): string {
 
 /**
  * Checks many secrets, a few at a time, calling `progress` after each. Results are in the order of
- * `entries`.
+ * `entries`. Once a check gets no answer in time, the region's secrets not yet asked about are not
+ * checked: behind a dead VPN or endpoint each would wait out every attempt again (minutes for a long
+ * list); they get the same error code, so `load` refuses them as it does the first.
  */
 export async function checkSecrets(entries: readonly SecretEntry[], progress?: (done: number, total: number) => void): Promise<SecretStatus[]> {
   const results: SecretStatus[] = new Array(entries.length);
+  const silentRegions = new Map<string, { entry: SecretEntry; status: SecretStatus }>();
   let next = 0;
   let done = 0;
   const worker = async () => {
     while (next < entries.length) {
       const index = next++;
-      results[index] = await checkSecret(entries[index]);
+      const entry = entries[index];
+      const silent = silentRegions.get(entry.region ?? '');
+      results[index] = silent ? notChecked(silent.entry, silent.status) : await checkSecret(entry);
+      if (!silent && results[index].status === 'error' && isTimeoutCode(results[index].errorCode)) silentRegions.set(entry.region ?? '', { entry, status: results[index] });
       progress?.(++done, entries.length);
     }
   };
   await Promise.all(Array.from({ length: Math.min(8, entries.length) }, worker));
   return results;
+}
+
+/** The status of a secret left unchecked because the check of `silent` in its region got no answer. */
+function notChecked(silent: SecretEntry, status: SecretStatus): SecretStatus {
+  return { status: 'error', detail: `not checked, as the check of ${silent.secretName} got ${status.detail}`, errorCode: status.errorCode };
 }

@@ -195,3 +195,27 @@ test('a function in a region the secret is replicated to (its variable holds the
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('check of many secrets behind an endpoint that never answers gives up on the region after the first timeouts, instead of waiting out each secret', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-many-'));
+  try {
+    const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'Many', { env: { account: '123456789012', region: 'eu-west-1' } });
+    for (let i = 0; i < 40; i++) new AppSecret(stack, `S${i}`, { name: `secret-${i}`, environment: 'dev', nameOutput: false });
+    app.synth();
+    endpoint.resetCalls();
+    endpoint.injectFault({ kind: 'hang' });
+    const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', CDK_APP_SECRETS_REQUEST_TIMEOUT_MS: '300' };
+    const result = await runCli(['check', '--json', '--app', dir], { env });
+    expect(result.code).toBe(1);
+    const rows = JSON.parse(result.stdout);
+    expect(rows).toHaveLength(40);
+    expect(rows.every((row: any) => row.status === 'error' && row.errorCode === 'TimeoutError')).toBe(true);
+    expect(rows.filter((row: any) => row.detail.startsWith('not checked')).length).toBeGreaterThanOrEqual(32);
+    // At most the first 8 (checked at once) were asked about, each with the SDK's attempts.
+    expect(new Set(endpoint.requests.map((request) => request.secretIds[0])).size).toBeLessThanOrEqual(8);
+  } finally {
+    endpoint.clearFaults();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
