@@ -145,7 +145,11 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
     }
   }
   if (args.dryRun) io.err('dry run: nothing was written\n');
-  return failures === 0 ? 0 : EXIT_FAILURE;
+  if (failures > 0) {
+    throw new CliError(`${failures} of ${targets.length} secrets could not be written${written > 0 ? ` (${written} were)` : ''}; ` +
+      'run load again: secrets already written are left unchanged');
+  }
+  return 0;
 }
 
 /**

@@ -433,6 +433,15 @@ describe('load', () => {
     expect(`${result.stdout}${result.stderr}`).not.toContain('failed');
   });
 
+  test('a write that fails after the SDK\'s retries: the others are written, and a last line says how many failed and to load again', async () => {
+    fx.endpoint.injectFault({ kind: 'throttle', operation: 'PutSecretValue', secretId: 'Shop-dev/dev/webhook-signing-key' });
+    const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stdout.match(/^set {9}/gm)).toHaveLength(2);
+    expect(result.stderr).toMatch(/failed {6}webhook-signing-key .*ThrottlingException/);
+    expect(result.stderr.trimEnd().split('\n').pop()).toBe('cdk-app-secrets: 1 of 3 secrets could not be written (2 were); run load again: secrets already written are left unchanged');
+  });
+
   test('FILE - reads the file from stdin, as piped from a decrypting tool (sops -d ... | load -), and --from-file - does too', async () => {
     const loaded = await fx.cli(['load', '-', '--stack', 'Shop-dev'], { stdin: `stripe-api-key=${fx.remember('Shop-dev/dev/stripe-api-key', 'sk_env_from_stdin_0f3e')}\n` });
     expect(loaded.code).toBe(0);
