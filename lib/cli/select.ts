@@ -88,7 +88,14 @@ function safeEnvKey(key: string): string | undefined {
   return derived.length > '_SECRET_NAME'.length ? derived : undefined;
 }
 
-/** The names a stack knows, for "unknown name" messages. */
+/** How many names "unknown name" messages list; a stack with hundreds of secrets would fill the screen. */
+const LISTED_NAMES = 20;
+
+/** The names a stack knows, for "unknown name" messages: the first few, and the command that lists them all. */
 export function knownNames(entries: readonly SecretEntry[]): string {
-  return entries.length === 0 ? '(none)' : entries.map((entry) => entry.name).join(', ');
+  if (entries.length === 0) return '(none)';
+  const names = entries.slice(0, LISTED_NAMES).map((entry) => entry.name).join(', ');
+  if (entries.length <= LISTED_NAMES) return names;
+  const stack = entries[0].stack.displayName;
+  return `${names}, and ${entries.length - LISTED_NAMES} more (npx cdk-app-secrets list --stack ${/^[A-Za-z0-9/_.-]+$/.test(stack) ? stack : `'${stack}'`})`;
 }

@@ -219,3 +219,21 @@ test('check of many secrets behind an endpoint that never answers gives up on th
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }, 60_000);
+
+test('set of a name a stack of 120 secrets lacks names a few of its secrets and how to see them all, not every one', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-names-'));
+  try {
+    const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
+    const stack = new Stack(app, 'Many');
+    for (let i = 0; i < 120; i++) new AppSecret(stack, `S${i}`, { name: `secret-${i}`, environment: 'dev', nameOutput: false });
+    app.synth();
+    const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    const result = await runCli(['set', 'secret-x', '--app', dir, '--stack', 'Many'], { env, stdin: 'never_written_value_120' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("stack Many has no secret 'secret-x'. Its secrets: secret-0, secret-1,");
+    expect(result.stderr).toContain('secret-19, and 100 more (npx cdk-app-secrets list --stack Many)');
+    expect(result.stderr).not.toContain('secret-20,');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
