@@ -48,7 +48,7 @@ Options:
   --stack PATTERN  stacks by name or display path; * and ? globs, ** across stages (repeatable; default: all)
   --json           the same objects as list --json${COMMON}
 `,
-  set: `Usage: cdk-app-secrets set NAME --stack STACK [--app DIR] [--from-file PATH]
+  set: `Usage: cdk-app-secrets set NAME [--stack STACK] [--app DIR] [--from-file PATH]
 
 Sets the value of one secret with PutSecretValue and prints its physical name and the new version id.
 NAME is the logical name (e.g. stripe-api-key) or the physical name.
@@ -65,7 +65,7 @@ Options:
   --stack STACK    the stack (name or display path, e.g. Prod/Shop); optional when only one stack has NAME
   --from-file PATH read the value from this file (- for stdin)${COMMON}
 `,
-  load: `Usage: cdk-app-secrets load FILE --stack STACK [--app DIR] [--dry-run]
+  load: `Usage: cdk-app-secrets load FILE [--stack STACK] [--app DIR] [--dry-run]
 
 Sets many secrets of one stack from FILE (- for stdin, e.g. piped from sops -d): a JSON object
 keyed by logical name (the runtime's local-mode file: values are strings, or objects stored as

@@ -48,6 +48,11 @@ describe('help and usage', () => {
     expect(result.stderr).toBe('');
   });
 
+  test.each(['set', 'load'])('%s --help shows --stack as optional, as it is when one stack has the secret', async (command) => {
+    const result = await fx.cli([command, '--help']);
+    expect(result.stdout.split('\n')[0]).toContain('[--stack STACK]');
+  });
+
   test('--help and help list the commands', async () => {
     for (const args of [['--help'], ['help'], ['-h']]) {
       const result = await fx.cli(args);
