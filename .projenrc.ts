@@ -180,7 +180,8 @@ project.eslint?.addIgnorePattern('test/consumer/app/');
 project.addTask('test:consumer', {
   description: 'Pack the built package and install, type-check, synthesize and run it in cdk-init-shaped apps on the peer floor and the newest aws-cdk-lib 2.x',
   env: { JEST_JUNIT_OUTPUT_NAME: 'consumer-junit.xml' },
-  exec: 'jest test/consumer/ --ci --coverage=false --testPathIgnorePatterns=/node_modules/',
+  // Each app is its own file: two workers run them side by side, on CI's two cores.
+  exec: 'jest test/consumer/ --ci --coverage=false --maxWorkers=2 --testPathIgnorePatterns=/node_modules/',
 });
 
 project.addTask('start', {
