@@ -54,7 +54,9 @@ export class SecretAccessDeniedError extends SecretError {
   constructor(secretId: string) {
     super(secretId, 'AccessDeniedException',
       `access to secret ${secretId} was denied: the function's role lacks secretsmanager:GetSecretValue on it. ` +
-      'Grant it in the stack with secret.grantRead(fn) for this function and deploy again.');
+      'Grant it in the stack with secret.grantRead(fn) for this function and deploy again.' +
+      // The function's own account is not known here (Lambda sets no variable for it); an ARN names the secret's.
+      (secretId.startsWith('arn:') ? ` If account ${secretId.split(':')[4]} is not the function's, the secret's resource policy and its KMS key policy must allow the role too.` : ''));
     this.name = 'SecretAccessDeniedError';
   }
 }

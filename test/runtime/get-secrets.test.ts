@@ -487,6 +487,23 @@ describe('typed errors with actionable messages', () => {
     expect((error as Error).message).toContain('secret.grantRead(fn)');
   });
 
+  test('access denied for an ARN says another account must allow the role in its resource and key policies', async () => {
+    const name = uniqueName();
+    const { arn } = fake.putSecret(name, 'other-account-value', { accountId: '222222222222' });
+    const partial = arn.slice(0, -7); // what AppSecret writes for a reader in another account
+    fake.injectFault({ secretId: partial, kind: 'access-denied' });
+    const error = await rejection(getSecrets(partial)[0]);
+    expect(error).toBeInstanceOf(SecretAccessDeniedError);
+    expect(error.message).toContain('secret.grantRead(fn)');
+    expect(error.message).toMatch(/account 222222222222 .*resource policy.*key policy/);
+  });
+
+  test('access denied for a name does not talk about other accounts', async () => {
+    const [a] = seed(1);
+    fake.injectFault({ secretId: a, kind: 'access-denied' });
+    expect((await rejection(getSecrets(a)[0])).message).not.toContain('account');
+  });
+
   test('a KMS decryption failure points at kms:Decrypt and the key policy', async () => {
     const name = uniqueName();
     fake.putSecret(name, 'encrypted', { kmsUndecryptable: true });
