@@ -276,8 +276,11 @@ function toFrozenArray(value: string): string[] {
 }
 
 function checkId(id: unknown, index: number): string {
-  if (typeof id !== 'string' || id === '') {
-    const got = id === '' ? 'an empty string' : Array.isArray(id) ? 'an array (spread it: getSecrets(...ids))' : typeof id;
+  // No secret name or ARN starts or ends with a space or control character; in a message such an id
+  // looks like the right one (a pasted name with its newline), so it is refused here, quoted.
+  if (typeof id !== 'string' || id === '' || id.charCodeAt(0) <= 32 || id.charCodeAt(id.length - 1) <= 32) {
+    const got = id === '' ? 'an empty string' : typeof id === 'string' ? `${JSON.stringify(id)} (with leading or trailing whitespace: trim it)`
+      : Array.isArray(id) ? 'an array (spread it: getSecrets(...ids))' : typeof id;
     throw new TypeError(`getSecrets: argument ${index + 1} must be a secret name or ARN, got ${got}. ` +
       "Read the name with getEnv('<logical name>').");
   }

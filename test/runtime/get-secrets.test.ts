@@ -147,6 +147,15 @@ describe('values and shapes', () => {
     expect(() => getSecrets(undefined as unknown as string)).toThrow(/argument 1 must be a secret name or ARN.*getEnv/);
   });
 
+  test('an id with leading or trailing whitespace (a pasted name) throws a TypeError showing it quoted, and sends nothing', () => {
+    const [a] = seed(1);
+    fake.resetCalls();
+    expect(() => getSecrets(`${a}\n`)).toThrow(`getSecrets: argument 1 must be a secret name or ARN, got "${a}\\n"`);
+    expect(() => getSecrets(a, ` ${a}`)).toThrow(/argument 2 .*got " app\/secret-\d+" \(with leading or trailing whitespace/);
+    expect(() => getSecretJson(`${a}\t`)).toThrow(/whitespace/);
+    expect(fake.calls.GetSecretValue + fake.calls.BatchGetSecretValue).toBe(0);
+  });
+
   test('a bad id after good ones throws and leaves the good ones readable (nothing is half-queued)', async () => {
     const [a, b] = seed(2);
     await getSecrets(b, { maxAgeSeconds: 0.05 });
