@@ -148,8 +148,14 @@ export class SecretLocalModeError extends SecretError {
 }
 
 /**
+ * The SDK's "no credentials" errors and the service's answers to expired, unknown or badly signed ones:
+ * advice about the network would send the user the wrong way.
+ */
+const CREDENTIAL_ERROR = /Credential|TokenProvider|Expired|Signature|UnrecognizedClient/;
+
+/**
  * Any other failure: throttling or server errors left after the SDK's retries, per-attempt timeouts,
- * network errors, malformed responses, invalid requests. `code` is the AWS error name (e.g.
+ * network errors, missing or rejected credentials, malformed responses, invalid requests. `code` is the AWS error name (e.g.
  * `ThrottlingException`, `TimeoutError`), a network error code (`ECONNRESET`), or `MalformedResponse`.
  * `InvalidRequestException` (the secret cannot be read in its current state, most likely scheduled for
  * deletion) gets a message that says so.
@@ -163,9 +169,10 @@ export class SecretFetchError extends SecretError {
       ? `secret ${secretId} cannot be read in its current state (InvalidRequestException${detail ? `, ${detail}` : ''}): ` +
         'most likely it is scheduled for deletion. Restore it with ' +
         `\`aws secretsmanager restore-secret --secret-id ${secretId}\`, or point the function at the secret that replaced it (deploy the stack again).`
-      : `reading secret ${secretId} failed with ${code}${detail ? ` (${detail})` : ''}. ` +
-        'The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
-        'the service health, and the timeouts (CDK_APP_SECRETS_TIMEOUT_MS, CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).'));
+      : `reading secret ${secretId} failed with ${code}${detail ? ` (${detail})` : ''}` + (CREDENTIAL_ERROR.test(code)
+        ? ': the AWS credentials are missing, expired or invalid (or the clock is off). Check AWS_PROFILE (sign in again) or the AWS_ACCESS_KEY_ID variables.'
+        : '. The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
+          'the service health, and the timeouts (CDK_APP_SECRETS_TIMEOUT_MS, CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).')));
     this.name = 'SecretFetchError';
   }
 }

@@ -513,6 +513,30 @@ describe('typed errors with actionable messages', () => {
     expect((await rejection(getSecrets(a)[0])).message).not.toContain('account');
   });
 
+  test.each([
+    ['expired', 'ExpiredTokenException'],
+    ['unknown to AWS', 'UnrecognizedClientException'],
+    ['signed wrong (bad secret key, skewed clock)', 'InvalidSignatureException'],
+  ])('credentials that are %s (%s) are named as the problem, not the network', async (_, errorType) => {
+    const [a] = seed(1);
+    fake.injectFault({ secretId: a, kind: 'access-denied', errorType });
+    const error = await rejection(getSecrets(a)[0]);
+    expect(error).toMatchObject({ code: errorType, secretId: a });
+    expect(error.message).toMatch(/credentials/);
+    expect(error.message).not.toContain('network path');
+  });
+
+  test('no credentials at all (a script without a profile) is named as the problem, not the network', async () => {
+    const [a] = seed(1);
+    delete process.env.AWS_ACCESS_KEY_ID;
+    delete process.env.AWS_SECRET_ACCESS_KEY;
+    process.env.AWS_EC2_METADATA_DISABLED = 'true';
+    const error = await rejection(getSecrets(a)[0]);
+    expect(error).toMatchObject({ code: 'CredentialsProviderError', secretId: a });
+    expect(error.message).toMatch(/credentials/);
+    expect(error.message).not.toContain('network path');
+  });
+
   test('a KMS decryption failure points at kms:Decrypt and the key policy', async () => {
     const name = uniqueName();
     fake.putSecret(name, 'encrypted', { kmsUndecryptable: true });
