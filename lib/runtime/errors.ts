@@ -171,7 +171,9 @@ export class SecretFetchError extends SecretError {
         `\`aws secretsmanager restore-secret --secret-id ${secretId}\`, or point the function at the secret that replaced it (deploy the stack again).`
       : `reading secret ${secretId} failed with ${code}${detail ? ` (${detail})` : ''}` + (CREDENTIAL_ERROR.test(code)
         ? ': the AWS credentials are missing, expired or invalid (or the clock is off). Check AWS_PROFILE (sign in again) or the AWS_ACCESS_KEY_ID variables.'
-        : '. The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
+        : code === 'ValidationException' || code === 'InvalidParameterException'
+          ? ': Secrets Manager refused it as invalid; check the id and the versionId or versionStage option.'
+          : '. The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
           'the service health, and the timeouts (CDK_APP_SECRETS_TIMEOUT_MS, CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).')));
     this.name = 'SecretFetchError';
   }

@@ -409,7 +409,7 @@ describe('cache', () => {
 
   test('a version stage or id the secret does not have is named in the not-found error, not blamed on the name', async () => {
     const [a] = seed(1); // one version, AWSCURRENT only: no AWSPREVIOUS before a first rotation
-    for (const [options, what] of [[{ versionStage: 'AWSPREVIOUS' }, 'labelled AWSPREVIOUS'], [{ versionId: 'no-such-version' }, 'with id no-such-version']] as const) {
+    for (const [options, what] of [[{ versionStage: 'AWSPREVIOUS' }, 'labelled AWSPREVIOUS'], [{ versionId: 'no-such-version-0000000000000000000' }, 'with id no-such-version-0000000000000000000']] as const) {
       const error = await rejection(getSecrets(a, options)[0]);
       expect(error).toBeInstanceOf(SecretNotFoundError);
       expect(error).toMatchObject({ secretId: a, code: 'ResourceNotFoundException', region: 'us-east-1' });
@@ -534,6 +534,14 @@ describe('typed errors with actionable messages', () => {
     const error = await rejection(getSecrets(a)[0]);
     expect(error).toMatchObject({ code: 'CredentialsProviderError', secretId: a });
     expect(error.message).toMatch(/credentials/);
+    expect(error.message).not.toContain('network path');
+  });
+
+  test('a version id Secrets Manager refuses as malformed is named as the problem, not the network', async () => {
+    const [a] = seed(1);
+    const error = await rejection(getSecrets(a, { versionId: 'v1' })[0]);
+    expect(error).toMatchObject({ code: 'ValidationException', secretId: a });
+    expect(error.message).toMatch(/refused it as invalid.*versionId/);
     expect(error.message).not.toContain('network path');
   });
 

@@ -266,6 +266,10 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
   const handle = (operation: string, body: Record<string, any>): Record<string, unknown> => {
     switch (operation) {
       case 'GetSecretValue':
+        // The API's length constraint, checked by the service before any lookup.
+        if (body.VersionId !== undefined && !(String(body.VersionId).length >= 32 && String(body.VersionId).length <= 64)) {
+          throw new ApiError('ValidationException', "1 validation error detected: Value at 'versionId' failed to satisfy constraint: Member must have length greater than or equal to 32");
+        }
         return readValue(String(body.SecretId), body.VersionId, body.VersionStage);
       case 'BatchGetSecretValue': {
         const ids: string[] = body.SecretIdList ?? [];
