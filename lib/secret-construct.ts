@@ -8,7 +8,7 @@ import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, P
 import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnPlaceholderReference } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
-import { childPath, duplicateReplicaRegionErrors, invalidProp, MAX_DESCRIPTION_LENGTH, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
+import { childPath, duplicateReplicaRegionErrors, invalidProp, MAX_DESCRIPTION_LENGTH, SNAPSHOT_FIX, SNAPSHOT_REASON, snapshotPolicyErrors, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
 import { grantReadAndWire } from './wiring';
 
 /**
@@ -247,9 +247,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
     (props.replicaRegions ?? []).forEach((replica, i) => replica.encryptionKey &&
       validateKeyRegion(where, `replicaRegions[${i}].encryptionKey`, replica.encryptionKey, replica.region, 'the replica', 'a kms.Key of a stack in that region'));
     if (props.removalPolicy === RemovalPolicy.SNAPSHOT) {
-      // Without CDK's validateSnapshotRemovalPolicy flag, CDK writes DeletionPolicy: Snapshot as it is.
-      throw invalidProp(where, 'removalPolicy', 'is SNAPSHOT, but CloudFormation takes snapshots only of databases and volumes, never of a secret, so no copy of its value would be kept',
-        'use RemovalPolicy.RETAIN (the default) to keep the value, or RemovalPolicy.DESTROY to delete it with the stack');
+      throw invalidProp(where, 'removalPolicy', `is SNAPSHOT, but ${SNAPSHOT_REASON}`, SNAPSHOT_FIX);
     }
     claimSecretName(where, scope, secretName);
 
@@ -272,7 +270,12 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
     this.envKey = envKey;
     this.initialValue = initialValue(props);
     this.replicas = props.replicaRegions ?? [];
-    this.node.addValidation({ validate: () => duplicateReplicaRegionErrors(this, this.node.defaultChild as secretsmanager.CfnSecret) });
+    this.node.addValidation({
+      validate: () => {
+        const cfn = this.node.defaultChild as secretsmanager.CfnSecret;
+        return [...duplicateReplicaRegionErrors(this, cfn), ...snapshotPolicyErrors(this, cfn)];
+      },
+    });
     warnIfNameLooksLikeArnSuffix(this, props.secretName === undefined ? 'the secret name (<stack name>/<environment>/<name>)' : 'secretName', secretName);
     for (const [key, value] of Object.entries(props.tags ?? {})) {
       Tags.of(this).add(key, value);

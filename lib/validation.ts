@@ -1,4 +1,4 @@
-import { Annotations, IResource, SecretValue, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, CfnDeletionPolicy, CfnResource, IResource, SecretValue, Stack, Token, TokenComparison } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { isValidEnvKey } from './env-contract';
@@ -195,4 +195,15 @@ export function duplicateReplicaRegionErrors(secret: IConstruct, cfn: secretsman
   const twice = [...new Set(regions.filter((region, i) => regions.indexOf(region) !== i))];
   return twice.map((region) => invalidProp(secret, 'replicaRegions',
     `names ${region} twice (counting the regions addReplicaRegion added), and a secret has one replica per region`, 'add each region once').message);
+}
+
+/** Why RemovalPolicy.SNAPSHOT is refused (without CDK's validateSnapshotRemovalPolicy flag, CDK writes DeletionPolicy: Snapshot as it is), and what to use instead. */
+export const SNAPSHOT_REASON = 'CloudFormation takes snapshots only of databases and volumes, never of a secret, so no copy of its value would be kept';
+export const SNAPSHOT_FIX = 'use RemovalPolicy.RETAIN (the default) to keep the value, or RemovalPolicy.DESTROY to delete it with the stack';
+
+/** SNAPSHOT as synthesized: `applyRemovalPolicy`, `RemovalPolicies.of(scope)` and `cfnOptions` set it after the props were checked. */
+export function snapshotPolicyErrors(secret: IConstruct, cfn: CfnResource): string[] {
+  const { deletionPolicy, updateReplacePolicy } = cfn.cfnOptions;
+  if (deletionPolicy !== CfnDeletionPolicy.SNAPSHOT && updateReplacePolicy !== CfnDeletionPolicy.SNAPSHOT) return [];
+  return [invalidProp(secret, 'removal policy', `is SNAPSHOT (set after the props, e.g. with applyRemovalPolicy or RemovalPolicies.of), but ${SNAPSHOT_REASON}`, SNAPSHOT_FIX).message];
 }

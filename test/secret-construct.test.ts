@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, RemovalPolicies, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -306,6 +306,24 @@ describe('options', () => {
       "AppSecret 'Shop/Key': removalPolicy is SNAPSHOT, but CloudFormation takes snapshots only of databases and volumes, never of a secret, so no copy of its value would be kept. " +
       'Fix: use RemovalPolicy.RETAIN (the default) to keep the value, or RemovalPolicy.DESTROY to delete it with the stack',
     );
+  });
+
+  test('refuses applyRemovalPolicy(SNAPSHOT) at synth like the removalPolicy prop, since it keeps no copy of a secret either', () => {
+    const app = new App();
+    const secret = new AppSecret(newStack(app), 'Key', { name: 'k', environment: 'prod' });
+    secret.applyRemovalPolicy(RemovalPolicy.SNAPSHOT);
+    expect(() => app.synth()).toThrow(
+      "AppSecret 'Shop/Key': removal policy is SNAPSHOT (set after the props, e.g. with applyRemovalPolicy or RemovalPolicies.of), but CloudFormation takes snapshots only of databases and volumes, never of a secret, so no copy of its value would be kept. " +
+      'Fix: use RemovalPolicy.RETAIN (the default) to keep the value, or RemovalPolicy.DESTROY to delete it with the stack',
+    );
+  });
+
+  test('refuses SNAPSHOT applied to the whole stack with RemovalPolicies.of at synth', () => {
+    const app = new App();
+    const stack = newStack(app);
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' });
+    RemovalPolicies.of(stack).apply(RemovalPolicy.SNAPSHOT);
+    expect(() => app.synth()).toThrow("AppSecret 'Shop/Key': removal policy is SNAPSHOT");
   });
 
   test('refuses an encryptionKey of another region, which Secrets Manager cannot encrypt with', () => {
