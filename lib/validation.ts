@@ -1,4 +1,4 @@
-import { Annotations, CfnDeletionPolicy, CfnResource, IResource, SecretValue, Stack, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, CfnDeletionPolicy, CfnResource, IResource, SecretValue, Stack, TagManager, Token, TokenComparison } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { isValidEnvKey } from './env-contract';
@@ -172,20 +172,47 @@ const MAX_TAG_VALUE_LENGTH = 256;
 
 export function validateTags(scope: Where, tags: { [key: string]: string }): void {
   for (const [key, value] of Object.entries(tags)) {
-    if (Token.isUnresolved(key)) continue;
-    if (key.length < 1 || key.length > MAX_TAG_KEY_LENGTH) {
-      throw invalidProp(scope, 'tags', `key '${key}' is ${key.length} characters long, but Secrets Manager takes tag keys of 1 to ${MAX_TAG_KEY_LENGTH} characters`,
-        key.length < 1 ? 'give the tag a key' : 'shorten it');
-    }
-    if (key.toLowerCase().startsWith('aws:')) {
-      throw invalidProp(scope, 'tags', `key '${key}' starts with 'aws:', a prefix AWS reserves for its own tags, so Secrets Manager refuses it`,
-        `use another prefix, e.g. '${key.slice(4) || 'owner'}'`);
-    }
-    if (!Token.isUnresolved(value) && value.length > MAX_TAG_VALUE_LENGTH) {
-      throw invalidProp(scope, 'tags', `value of '${key}' is ${value.length} characters long, but Secrets Manager takes tag values of at most ${MAX_TAG_VALUE_LENGTH} characters`,
-        'shorten it');
-    }
+    const broken = tagProblem(key, value, '');
+    if (broken) throw invalidProp(scope, 'tags', broken.problem, broken.fix);
   }
+}
+
+/**
+ * Tags as synthesized, after the Tag aspects of `Tags.of(scope)` on the secret or any scope above it
+ * (the stack, the app) ran: CDK checks none of Secrets Manager's rules, and CloudFormation would fail.
+ */
+export function renderedTagErrors(secret: IConstruct, cfn: CfnResource): string[] {
+  const rendered = TagManager.of(cfn)?.tagValues() ?? {};
+  return Object.entries(rendered).flatMap(([key, value]) => {
+    const broken = tagProblem(key, value, ' (added by Tags.of on the secret or a scope above it)');
+    if (!broken) return [];
+    const keepOff = `Tags.of(scope).add('${key}', value, { excludeResourceTypes: ['AWS::SecretsManager::Secret'] })`;
+    return [invalidProp(secret, 'tags', broken.problem, `${broken.fix}, or keep the tag off secrets: ${keepOff}`).message];
+  });
+}
+
+/** What Secrets Manager refuses in one tag; `origin` says where the tag came from. */
+function tagProblem(key: string, value: string, origin: string): { problem: string; fix: string } | undefined {
+  if (Token.isUnresolved(key)) return undefined;
+  if (key.length < 1 || key.length > MAX_TAG_KEY_LENGTH) {
+    return {
+      problem: `key '${key}'${origin} is ${key.length} characters long, but Secrets Manager takes tag keys of 1 to ${MAX_TAG_KEY_LENGTH} characters`,
+      fix: key.length < 1 ? 'give the tag a key' : 'shorten it',
+    };
+  }
+  if (key.toLowerCase().startsWith('aws:')) {
+    return {
+      problem: `key '${key}'${origin} starts with 'aws:', a prefix AWS reserves for its own tags, so Secrets Manager refuses it`,
+      fix: `use another prefix, e.g. '${key.slice(4) || 'owner'}'`,
+    };
+  }
+  if (!Token.isUnresolved(value) && value.length > MAX_TAG_VALUE_LENGTH) {
+    return {
+      problem: `value of '${key}'${origin} is ${value.length} characters long, but Secrets Manager takes tag values of at most ${MAX_TAG_VALUE_LENGTH} characters`,
+      fix: 'shorten it',
+    };
+  }
+  return undefined;
 }
 
 /** Regions named twice in the secret as synthesized, where `addReplicaRegion` may have added some after the props were checked. */

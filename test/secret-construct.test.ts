@@ -1,4 +1,4 @@
-import { App, CfnParameter, Duration, RemovalPolicies, RemovalPolicy, SecretValue, Stack, Token } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, RemovalPolicies, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -384,6 +384,27 @@ describe('options', () => {
     );
     expect(() => new AppSecret(stack, 'Key2', { name: 'k2', environment: 'prod', tags: { team: 'v'.repeat(257) } })).toThrow(
       "AppSecret 'Shop/Key2': tags value of 'team' is 257 characters long, but Secrets Manager takes tag values of at most 256 characters. Fix: shorten it",
+    );
+  });
+
+  test('refuses an aws: tag key that Tags.of(stack) adds to the secret, naming the tag and how to keep it off the secret', () => {
+    const app = new App();
+    const stack = newStack(app);
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' });
+    Tags.of(stack).add('aws:owner', 'payments');
+    expect(() => app.synth()).toThrow(
+      "AppSecret 'Shop/Key': tags key 'aws:owner' (added by Tags.of on the secret or a scope above it) starts with 'aws:', a prefix AWS reserves for its own tags, so Secrets Manager refuses it. " +
+      "Fix: use another prefix, e.g. 'owner', or keep the tag off secrets: Tags.of(scope).add('aws:owner', value, { excludeResourceTypes: ['AWS::SecretsManager::Secret'] })",
+    );
+  });
+
+  test('refuses a tag value longer than Secrets Manager takes that Tags.of(app) adds to the secret', () => {
+    const app = new App();
+    new AppSecret(newStack(app), 'Key', { name: 'k', environment: 'prod' });
+    Tags.of(app).add('team', 'v'.repeat(257));
+    expect(() => app.synth()).toThrow(
+      "AppSecret 'Shop/Key': tags value of 'team' (added by Tags.of on the secret or a scope above it) is 257 characters long, but Secrets Manager takes tag values of at most 256 characters. " +
+      "Fix: shorten it, or keep the tag off secrets: Tags.of(scope).add('team', value, { excludeResourceTypes: ['AWS::SecretsManager::Secret'] })",
     );
   });
 
