@@ -8,7 +8,7 @@ import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, P
 import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnPlaceholderReference } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
-import { childPath, duplicateReplicaRegionErrors, invalidProp, MAX_DESCRIPTION_LENGTH, renderedTagErrors, SNAPSHOT_FIX, SNAPSHOT_REASON, snapshotPolicyErrors, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
+import { childPath, duplicateReplicaRegionErrors, invalidProp, MAX_DESCRIPTION_LENGTH, renderedTagErrors, replicaKeyRegionErrors, SNAPSHOT_FIX, SNAPSHOT_REASON, snapshotPolicyErrors, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
 import { grantReadAndWire } from './wiring';
 
 /**
@@ -273,7 +273,10 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
     this.node.addValidation({
       validate: () => {
         const cfn = this.node.defaultChild as secretsmanager.CfnSecret;
-        return [...duplicateReplicaRegionErrors(this, cfn), ...snapshotPolicyErrors(this, cfn), ...renderedTagErrors(this, cfn)];
+        return [
+          ...duplicateReplicaRegionErrors(this, cfn), ...replicaKeyRegionErrors(this),
+          ...snapshotPolicyErrors(this, cfn), ...renderedTagErrors(this, cfn),
+        ];
       },
     });
     warnIfNameLooksLikeArnSuffix(this, props.secretName === undefined ? 'the secret name (<stack name>/<environment>/<name>)' : 'secretName', secretName);

@@ -1,4 +1,4 @@
-import { Annotations, CfnDeletionPolicy, CfnResource, IResource, SecretValue, Stack, TagManager, Token, TokenComparison } from 'aws-cdk-lib';
+import { Annotations, CfnDeletionPolicy, CfnResource, IResource, Reference, SecretValue, Stack, TagManager, Token, TokenComparison, Tokenization } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { isValidEnvKey } from './env-contract';
@@ -122,9 +122,41 @@ export function validateSecretObjectValue(scope: Where, stack: Stack, values: { 
 
 /** Secrets Manager encrypts a secret (and each replica) only with a KMS key of the same region; CloudFormation fails otherwise. */
 export function validateKeyRegion(scope: Where, property: string, key: IResource, region: string, what: string, example: string): void {
-  if (Token.compareStrings(key.env.region, region) !== TokenComparison.DIFFERENT) return;
-  throw invalidProp(scope, property, `is a key in region ${key.env.region}, but ${what} is in ${region}, and Secrets Manager encrypts a secret only with a KMS key of its own region`,
+  const error = keyRegionError(scope, property, key.env.region, region, what, example);
+  if (error) throw error;
+}
+
+function keyRegionError(scope: Where, property: string, keyRegion: string, region: string, what: string, example: string): Error | undefined {
+  if (Token.compareStrings(keyRegion, region) !== TokenComparison.DIFFERENT) return undefined;
+  return invalidProp(scope, property, `is a key in region ${keyRegion}, but ${what} is in ${region}, and Secrets Manager encrypts a secret only with a KMS key of its own region`,
     `use a key in ${region} (for example ${example}, or a replica of a multi-Region key there)`);
+}
+
+/**
+ * Keys of another region than their replica, as `addReplicaRegion(region, key)` added them after the
+ * props were checked. The method cannot be overridden to check at once: its key parameter is `IKey` in
+ * older aws-cdk-lib and `IKeyRef` in newer, and jsii takes no override with another type. So the
+ * replicas are read back (the key's ARN is all `Secret` keeps) from `Secret`'s own list, whose
+ * tokens still lead to the key's resource.
+ */
+export function replicaKeyRegionErrors(secret: IConstruct): string[] {
+  const replicas: unknown = (secret as unknown as { replicaRegions?: unknown }).replicaRegions;
+  if (!Array.isArray(replicas)) return [];
+  return replicas.flatMap(({ region, kmsKeyId }: { region?: unknown; kmsKeyId?: unknown }) => {
+    if (typeof region !== 'string' || typeof kmsKeyId !== 'string') return [];
+    const keyRegion = regionOfKeyArn(kmsKeyId);
+    const error = keyRegion && keyRegionError(secret, `encryptionKey of addReplicaRegion('${region}')`, keyRegion, region, 'the replica', 'a kms.Key of a stack in that region');
+    return error ? [error.message] : [];
+  });
+}
+
+/** The region of a key (or alias) ARN: the stack of the key's resource, or the ARN's region field. */
+function regionOfKeyArn(arn: string): string | undefined {
+  const fragments = Tokenization.reverseString(arn);
+  const token = fragments.firstToken;
+  if (fragments.length === 1 && token && Reference.isReference(token)) return Stack.of(token.target).region;
+  const region = arn.startsWith('arn:') ? arn.split(':')[3] : undefined;
+  return region && !Token.isUnresolved(region) ? region : undefined;
 }
 
 /** What Secrets Manager refuses in a GenerateSecretString at deploy time. */

@@ -344,6 +344,35 @@ describe('options', () => {
     );
   });
 
+  test('refuses a key of another region than the replica given to addReplicaRegion, as the replicaRegions prop does', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '111111111111', region: 'us-east-1' });
+    const secret = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' });
+    secret.addReplicaRegion('eu-west-1', new kms.Key(stack, 'Cmk'));
+    expect(() => app.synth()).toThrow(
+      "AppSecret 'Shop/Key': encryptionKey of addReplicaRegion('eu-west-1') is a key in region us-east-1, but the replica is in eu-west-1, and Secrets Manager encrypts a secret only with a KMS key of its own region. " +
+      'Fix: use a key in eu-west-1 (for example a kms.Key of a stack in that region, or a replica of a multi-Region key there)',
+    );
+  });
+
+  test('refuses a key imported by ARN of another region than the replica given to addReplicaRegion', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '111111111111', region: 'us-east-1' });
+    const secret = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' });
+    secret.addReplicaRegion('eu-west-1', kms.Key.fromKeyArn(stack, 'Cmk', 'arn:aws:kms:eu-central-1:111111111111:key/abc'));
+    expect(() => app.synth()).toThrow("AppSecret 'Shop/Key': encryptionKey of addReplicaRegion('eu-west-1') is a key in region eu-central-1, but the replica is in eu-west-1");
+  });
+
+  test('takes a key of the replica\'s region given to addReplicaRegion, from a stack there', () => {
+    const app = new App();
+    const keyStack = new Stack(app, 'Keys', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const stack = new Stack(app, 'Shop', { env: { account: '111111111111', region: 'us-east-1' }, crossRegionReferences: true });
+    const secret = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' });
+    secret.addReplicaRegion('eu-west-1', new kms.Key(keyStack, 'Cmk'));
+    secret.addReplicaRegion('eu-central-1', kms.Key.fromKeyArn(stack, 'Imported', 'arn:aws:kms:eu-central-1:111111111111:key/abc'));
+    expect(() => app.synth()).not.toThrow();
+  });
+
   test('refuses a replica region given twice, which Secrets Manager refuses at deploy', () => {
     const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'us-east-1' });
     expect(() => new AppSecret(stack, 'Key', { name: 'k', environment: 'prod', replicaRegions: [{ region: 'eu-west-1' }, { region: 'eu-west-1' }] })).toThrow(
