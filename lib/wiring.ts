@@ -283,17 +283,27 @@ function wireInto(secret: WiredSecret, fn: lambda.Function, value: string): void
       'choose another envKey for this secret, or rename the function\'s own variable');
   }
   keys.set(secret.envKey, { secret, value });
-  fn.addEnvironment(secret.envKey, value);
+  // Should a CloudFront distribution run the function as Lambda@Edge, CDK removes the variable instead
+  // of failing on it, and overwrittenKeys says what to do instead.
+  fn.addEnvironment(secret.envKey, value, { removeInEdge: true });
 }
 
-/** Keys a later `fn.addEnvironment` replaced after grantRead wrote them. */
+/**
+ * Keys a later `fn.addEnvironment` replaced after grantRead wrote them, and keys CDK removed because a
+ * CloudFront distribution runs the function as Lambda@Edge (it does so while preparing the app, before validation).
+ */
 function overwrittenKeys(fn: lambda.Function, keys: Map<string, WiredKey>): string[] {
   const variables = resolvedEnvironment(fn);
   const stack = Stack.of(fn);
   return [...keys].filter(([key, { value }]) => JSON.stringify(variables[key]) !== JSON.stringify(stack.resolve(value)))
-    .map(([key, { secret }]) => `AppSecret '${secret.node.path}': envKey '${key}' on function '${fn.node.path}' was written by grantRead with this secret's name, ` +
-      `then replaced by a later addEnvironment('${key}', ...) on the function, so the handler would read something else. ` +
-      'Fix: remove that addEnvironment call, or give this secret another envKey.');
+    .map(([key, { secret }]) => key in variables
+      ? `AppSecret '${secret.node.path}': envKey '${key}' on function '${fn.node.path}' was written by grantRead with this secret's name, ` +
+        `then replaced by a later addEnvironment('${key}', ...) on the function, so the handler would read something else. ` +
+        'Fix: remove that addEnvironment call, or give this secret another envKey.'
+      : invalidProp(secret, 'envKey', `'${key}' cannot be written into function '${fn.node.path}', which runs as Lambda@Edge (a CloudFront distribution uses its version), ` +
+        'and Lambda@Edge functions cannot have environment variables',
+      "grant the function's role instead, secret.grantRead(fn.role!), which grants read access without the variable, " +
+        `and read the secret in the handler by its ARN, ${edgeSecretId(secret)} (Lambda@Edge runs in many regions; the ARN reads the secret from its own)`).message);
 }
 
 /**

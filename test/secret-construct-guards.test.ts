@@ -5,6 +5,7 @@
 import { App, Aspects, CfnResource, Annotations as CoreAnnotations, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -64,6 +65,43 @@ describe('grantees that are Lambda functions but not lambda.Function', () => {
     Annotations.fromStack(stack).hasWarning('/Shop/Key', Match.stringLikeRegexp(
       "grantRead gave 'Shop/Edge' read access, but it is a Lambda@Edge function, which cannot have environment variables.*Fix: .*arn:aws:secretsmanager:us-east-1:111111111111:secret:Shop/prod/k",
     ));
+  });
+
+  test('a lambda.Function a CloudFront distribution runs as Lambda@Edge fails synth with the fix: grant its role, read the ARN', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '111111111111', region: 'us-east-1' });
+    const fn = newFunction(stack);
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(fn);
+    new cloudfront.Distribution(stack, 'Cdn', {
+      defaultBehavior: {
+        origin: new origins.HttpOrigin('example.com'),
+        edgeLambdas: [{ functionVersion: fn.currentVersion, eventType: cloudfront.LambdaEdgeEventType.VIEWER_REQUEST }],
+      },
+    });
+    expect(() => app.synth()).toThrow(
+      "AppSecret 'Shop/Key': envKey 'K_SECRET_NAME' cannot be written into function 'Shop/Fn', which runs as Lambda@Edge (a CloudFront distribution uses its version), " +
+      'and Lambda@Edge functions cannot have environment variables. Fix: grant the function\'s role instead, secret.grantRead(fn.role!), which grants read access without the variable, ' +
+      'and read the secret in the handler by its ARN, arn:aws:secretsmanager:us-east-1:111111111111:secret:Shop/prod/k (Lambda@Edge runs in many regions; the ARN reads the secret from its own)',
+    );
+  });
+
+  test('the role of a lambda.Function a CloudFront distribution runs as Lambda@Edge gets the grant and no variable, as that error advises', () => {
+    const app = new App();
+    const stack = newStack(app, 'Shop', { account: '111111111111', region: 'us-east-1' });
+    const fn = newFunction(stack);
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(fn.role!);
+    new cloudfront.CloudFrontWebDistribution(stack, 'Cdn', {
+      originConfigs: [{
+        customOriginSource: { domainName: 'example.com' },
+        behaviors: [{
+          isDefaultBehavior: true,
+          lambdaFunctionAssociations: [{ lambdaFunction: fn.currentVersion, eventType: cloudfront.LambdaEdgeEventType.VIEWER_REQUEST }],
+        }],
+      }],
+    });
+    app.synth();
+    expect(functionEnvironment(stack)).toEqual({});
+    expect(policyStatements(stack)).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] }));
   });
 
   test('a Lambda@Edge function defined outside us-east-1 (its role in CDK\'s us-east-1 stack) may decrypt a secret under a key of the secret\'s stack', () => {
