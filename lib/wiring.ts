@@ -96,6 +96,7 @@ function functionBehind(secret: WiredSecret, grantee: iam.IGrantable): lambda.Fu
   // QualifiedFunctionBase) run the function they qualify.
   const qualified: unknown = (grantee as { lambda?: unknown }).lambda;
   if (grantee instanceof lambda.FunctionBase && qualified !== grantee && qualified instanceof lambda.FunctionBase) {
+    warnIfPublishedBefore(secret, grantee, qualified);
     return functionBehind(secret, qualified);
   }
   if (grantee instanceof cloudfront.experimental.EdgeFunction) {
@@ -113,6 +114,21 @@ function functionBehind(secret: WiredSecret, grantee: iam.IGrantable): lambda.Fu
       'in that function\'s environment where it is defined, or call grantRead with the lambda.Function itself.');
   }
   return undefined;
+}
+
+/**
+ * A version imported with `fromVersionAttributes` (or an alias of one) was published before this deploy
+ * and keeps its environment: the variable goes into the function, and only later versions get it.
+ */
+function warnIfPublishedBefore(secret: WiredSecret, grantee: lambda.FunctionBase, fn: lambda.FunctionBase): void {
+  const version: unknown = grantee instanceof lambda.Alias ? grantee.version : grantee;
+  const number = (version as { version?: unknown }).version;
+  // lambda.Version (fn.currentVersion too) is published by this deploy; fn.latestVersion is $LATEST.
+  if (version instanceof lambda.Version || typeof number !== 'string' || number === '$LATEST') return;
+  Annotations.of(secret).addWarningV2('cdk-app-secrets:version-published-before',
+    `grantRead was given '${grantee.node.path}', which runs version ${number} of function '${fn.node.path}', published before this app wrote '${secret.envKey}' into the function: ` +
+    'a published version keeps the environment it was published with, so only versions published after this deploy have the variable (the read access applies to every version). ' +
+    'Fix: grant fn.currentVersion (or an alias of it), which CDK publishes anew when the environment changes, or publish a version after the deploy and point the alias at it.');
 }
 
 /**

@@ -43,6 +43,25 @@ describe('grantees that are Lambda functions but not lambda.Function', () => {
     expect(policyStatements(stack)).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] }));
   });
 
+  test('a version published before (fromVersionAttributes) gets a warning that the variable reaches only versions published after it', () => {
+    const stack = newStack();
+    const fn = newFunction(stack);
+    const published = lambda.Version.fromVersionAttributes(stack, 'V1', { version: '1', lambda: fn });
+    new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' }).grantRead(new lambda.Alias(stack, 'Live', { aliasName: 'live', version: published }));
+    Annotations.fromStack(stack).hasWarning('/Shop/Key', Match.stringLikeRegexp(
+      "grantRead was given 'Shop/Live', which runs version 1 of function 'Shop/Fn', published before this app wrote 'K_SECRET_NAME' into the function: " +
+      'a published version keeps the environment it was published with.*Fix: .*fn.currentVersion',
+    ));
+  });
+
+  test('fn.currentVersion, an alias of it and fn.latestVersion, which get the variable, give no warning about published versions', () => {
+    const stack = newStack();
+    const fn = newFunction(stack);
+    const secret = new AppSecret(stack, 'Key', { name: 'k', environment: 'prod' });
+    for (const grantee of [fn.currentVersion, fn.addAlias('live'), fn.latestVersion]) secret.grantRead(grantee);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+
   test('an imported function gets the grant and a warning that no variable could be written', () => {
     const stack = newStack();
     const imported = lambda.Function.fromFunctionAttributes(stack, 'Imported', {
