@@ -215,6 +215,25 @@ export function unreachableDetail(entry: SecretEntry, e: unknown): string {
     'check your network, VPN or proxy and AWS_ENDPOINT_URL_SECRETS_MANAGER';
 }
 
+/** The errorCode of an answer that is not Secrets Manager's (the runtime's name for it too). */
+export const MALFORMED_RESPONSE = 'MalformedResponse';
+
+/** Whether the SDK could not read the answer at all: its body was not JSON (a proxy's page, another service). */
+export function isMalformedResponse(e: unknown): boolean {
+  return errorCode(e) === 'SyntaxError';
+}
+
+/**
+ * What an answer that is not Secrets Manager's means and what to do; `what` says what was wrong with
+ * it. Never the body: V8's SyntaxError quotes it, and it may hold the value.
+ */
+export function malformedDetail(entry: SecretEntry, response: unknown, what: string): string {
+  const { httpStatusCode, attempts } = (response as { $metadata?: { httpStatusCode?: number; attempts?: number } })?.$metadata ?? {};
+  const facts = [httpStatusCode ? `HTTP ${httpStatusCode}` : '', what, attempts && attempts > 1 ? `${attempts} attempts` : ''].filter(Boolean).join(', ');
+  return `the endpoint for Secrets Manager in ${whereOf(entry)} answered with something that is not a Secrets Manager response (${facts}): ` +
+    'a proxy, a captive portal or another service answered instead. Check AWS_ENDPOINT_URL_SECRETS_MANAGER (and AWS_ENDPOINT_URL), your network, VPN or proxy';
+}
+
 /** Whether an InvalidRequestException means the secret is scheduled for deletion. */
 export function isScheduledForDeletion(e: unknown): boolean {
   return errorCode(e) === 'InvalidRequestException' && /deleted|deletion/i.test(e instanceof Error ? e.message : '');

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { DescribeSecretCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, secretIdOf, timeoutDetail, unreachableDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isMalformedResponse, isScheduledForDeletion, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, secretIdOf, timeoutDetail, unreachableDetail, whereOf } from './aws';
 import { SecretEntry } from './inventory';
 import { jsonShapeProblems } from './shape';
 
@@ -41,12 +41,16 @@ export async function checkSecret(entry: SecretEntry): Promise<SecretStatus> {
     // Another account's secret of the same name says nothing about this one.
     const mismatch = locationMismatch(entry, output.ARN);
     if (mismatch) return { status: 'error', detail: mismatch, errorCode: LOCATION_MISMATCH };
+    // Secrets Manager always sends one of them; an answer with neither is another service's (`{}`), not a value.
+    if (output.SecretString === undefined && output.SecretBinary === undefined) {
+      return { status: 'error', detail: malformedDetail(entry, output, 'no secret value in it'), errorCode: MALFORMED_RESPONSE };
+    }
     const lastChanged = output.CreatedDate;
     const when = lastChanged ? `last changed ${formatDate(lastChanged)}` : 'value present';
     if (output.SecretString !== undefined && isPlaceholder(output.SecretString)) {
       return { status: 'placeholder', detail: 'still the generated placeholder', lastChanged, fingerprint: fingerprint(output.SecretString) };
     }
-    const value = output.SecretString ?? output.SecretBinary ?? '';
+    const value = output.SecretString ?? output.SecretBinary!;
     // A value without a declared key passes for set here and fails in the handler (getSecretJson).
     const shape = entry.jsonKeys && output.SecretString !== undefined ? jsonShapeProblems(entry.jsonKeys, output.SecretString) : [];
     if (shape.length > 0) {
@@ -73,6 +77,7 @@ async function statusFromError(entry: SecretEntry, secretId: string, e: unknown)
   if (code === 'AccessDeniedException') return describeWhenDenied(entry, secretId);
   if (isTimeout(e)) return { status: 'error', detail: timeoutDetail(entry, e), errorCode: code };
   if (isUnreachableCode(code)) return { status: 'error', detail: unreachableDetail(entry, e), errorCode: code };
+  if (isMalformedResponse(e)) return { status: 'error', detail: malformedDetail(entry, e, 'not JSON'), errorCode: MALFORMED_RESPONSE };
   const attempts = attemptsOf(e);
   return { status: 'error', detail: `${code}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}`, errorCode: code };
 }

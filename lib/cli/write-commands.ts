@@ -1,7 +1,7 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
 import { assemblyDir, assemblyNote, readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isScheduledForDeletion, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, resolveCredentials, secretIdOf, timeoutDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isMalformedResponse, isScheduledForDeletion, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, resolveCredentials, secretIdOf, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
@@ -101,8 +101,9 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const missing = checked.filter(({ status }) => status.status === 'missing');
   const elsewhere = checked.filter(({ status }) => status.errorCode === LOCATION_MISMATCH);
   // No answer to a read: writes would wait as long for each secret, and might land or not; no
-  // connection: every write would fail the same way, one message per secret.
-  const unchecked = checked.filter(({ status }) => status.status === 'error' && (isTimeoutCode(status.errorCode) || isUnreachableCode(status.errorCode)));
+  // connection, or an answer that is not Secrets Manager's: every write would fail the same way, one message per secret.
+  const unchecked = checked.filter(({ status }) => status.status === 'error'
+    && (isTimeoutCode(status.errorCode) || isUnreachableCode(status.errorCode) || status.errorCode === MALFORMED_RESPONSE));
   if (missing.length > 0 || elsewhere.length > 0 || unchecked.length > 0) {
     for (const { entry, status } of missing) io.out(`missing     ${entry.name} (${entry.secretName}): ${status.detail}\n`);
     for (const { entry, status } of elsewhere) io.out(`elsewhere   ${entry.name} (${entry.secretName}): ${status.detail}\n`);
@@ -201,6 +202,11 @@ async function putValue(entry: SecretEntry, value: string): Promise<string> {
       // The request may have reached Secrets Manager before the answer was lost.
       throw new CliError(`writing ${entry.secretName}: ${timeoutDetail(entry, e)}. It may have been written: ` +
         `see cdk-app-secrets list --stack ${entry.stack.displayName}, and set it again if needed`);
+    }
+    if (isMalformedResponse(e)) {
+      // Whatever answered may have passed the request on.
+      throw new CliError(`writing ${entry.secretName}: ${malformedDetail(entry, e, 'not JSON')}. Whether it was written is not known: ` +
+        `see cdk-app-secrets list --stack ${entry.stack.displayName}`);
     }
     if (KMS_ERRORS.has(code)) {
       throw new CliError(`writing ${entry.secretName} failed with ${code}: your credentials need kms:GenerateDataKey and kms:Decrypt on the secret's KMS key`);

@@ -5,11 +5,13 @@
  * beforehand), and a runner that records every output stream for the leak scan.
  */
 import * as fs from 'fs';
+import { createServer } from 'http';
 import * as os from 'os';
 import * as path from 'path';
 import { PROD_ACCOUNT, PROD_REGION, synthCliFixture } from './synth-fixture';
 import { generatedValue, TemplateSecret } from '../../example/local-loop';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { closeServer, listenOnLoopback } from '../support/local-server';
 import { CliResult, runCli, RunCliOptions } from '../support/run-cli';
 
 export { PROD_ACCOUNT, PROD_REGION };
@@ -155,4 +157,17 @@ export function useWritingCliFixture(tmpPrefix: string, onStart: (fixture: CliFi
     fx!.deploy();
     fx!.endpoint.resetCalls();
   });
+}
+
+/**
+ * An endpoint that is not Secrets Manager (a proxy's or captive portal's page, another service): it
+ * answers every request with `status` and `body`.
+ */
+export async function startForeignEndpoint(status: number, body: string, contentType = 'text/html'): Promise<{ endpoint: string; close(): Promise<void> }> {
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(status, { 'content-type': contentType }).end(body));
+  });
+  const port = await listenOnLoopback(server);
+  return { endpoint: `http://127.0.0.1:${port}`, close: () => closeServer(server) };
 }

@@ -2,7 +2,7 @@
  * `list` and `check` run as the real executable against the example app's cloud assembly and a
  * local Secrets Manager endpoint.
  */
-import { allValues, CliFixture, expectNoValueIn, PROD_ACCOUNT, PROD_REGION, startCliFixture } from './fixture';
+import { allValues, CliFixture, expectNoValueIn, PROD_ACCOUNT, PROD_REGION, startCliFixture, startForeignEndpoint } from './fixture';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager';
 
 let fx: CliFixture;
@@ -130,6 +130,42 @@ describe('list', () => {
     fx.endpoint.injectFault({ kind: 'throttle', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key' });
     const row = byName(await listJson('--stack', 'Shop-dev'), 'Shop-dev', 'stripe-api-key');
     expect(row).toMatchObject({ status: 'error', errorCode: 'ThrottlingException' });
+  });
+
+  test('a response that is not Secrets Manager\'s (a 200 whose body is not JSON): says so and what to check, without quoting the body', async () => {
+    fx.endpoint.injectFault({ kind: 'malformed-body', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key' });
+    const result = await fx.cli(['check', '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/error {2}Shop-dev {2}stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): the endpoint for Secrets Manager in region us-east-1 answered with something that is not a Secrets Manager response \(HTTP 200, not JSON\)/);
+    expect(result.stdout).toContain('AWS_ENDPOINT_URL_SECRETS_MANAGER');
+    expect(result.stdout).not.toContain('SyntaxError');
+    expect(result.stdout).not.toContain('run check again');
+    expect(byName(await listJson('--stack', 'Shop-dev'), 'Shop-dev', 'webhook-signing-key').status).toBe('placeholder');
+  });
+
+  test('an endpoint that answers with a web page (a proxy, a captive portal): every secret says so, with the HTTP status, and never the page', async () => {
+    const portal = await startForeignEndpoint(403, '<html><body>Sign in to the guest network (session 5f1c9e2a77)</body></html>');
+    try {
+      const result = await fx.cli(['list', '--json', '--stack', 'Shop-dev'], { env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: portal.endpoint } });
+      const rows = JSON.parse(result.stdout);
+      for (const row of rows) expect(row).toMatchObject({ status: 'error', errorCode: 'MalformedResponse' });
+      expect(rows[0].detail).toContain('(HTTP 403, not JSON)');
+      expect(result.stdout).not.toContain('guest network');
+    } finally {
+      await portal.close();
+    }
+  });
+
+  test('an endpoint that answers JSON without a secret\'s value (another service) is no proof the secret is set', async () => {
+    const other = await startForeignEndpoint(200, '{}', 'application/json');
+    try {
+      const result = await fx.cli(['check', '--stack', 'Shop-dev'], { env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: other.endpoint } });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toContain('4 of 4 secrets are not set');
+      expect(result.stdout).toContain('answered with something that is not a Secrets Manager response (HTTP 200, no secret value in it)');
+    } finally {
+      await other.close();
+    }
   });
 
   test('an endpoint that accepts and never answers: check ends with a timeout naming the secret and what to do', async () => {

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as net from 'net';
 import * as path from 'path';
-import { allValues, CliFixture, expectNoValueIn, useWritingCliFixture } from './fixture';
+import { allValues, CliFixture, expectNoValueIn, startForeignEndpoint, useWritingCliFixture } from './fixture';
 import { runCliInPty } from '../support/run-cli';
 
 let fx: CliFixture;
@@ -228,6 +228,21 @@ describe('set', () => {
     expect(result.stderr).not.toContain('while reading');
   });
 
+  test('an endpoint that answers with a web page (a proxy, a captive portal): says the answer is not Secrets Manager\'s, and not that nothing changed', async () => {
+    const portal = await startForeignEndpoint(403, '<html><body>Sign in to the guest network</body></html>');
+    try {
+      const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_portal_write_2d81c0'), env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: portal.endpoint } });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('writing Shop-dev/dev/stripe-api-key: the endpoint for Secrets Manager in region us-east-1 answered with something that is not a Secrets Manager response (HTTP 403, not JSON)');
+      expect(result.stderr).toContain('AWS_ENDPOINT_URL_SECRETS_MANAGER');
+      expect(result.stderr).not.toContain('SyntaxError');
+      expect(result.stderr).not.toContain('nothing was changed');
+      expect(result.stderr).not.toContain('guest network');
+    } finally {
+      await portal.close();
+    }
+  });
+
   test('an endpoint that never answers the write: ends with a timeout, and does not claim nothing changed', async () => {
     fx.endpoint.injectFault({ kind: 'hang', operation: 'PutSecretValue' });
     const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'],
@@ -431,6 +446,19 @@ describe('load', () => {
     expect(result.stdout).toMatch(/^unchecked {3}stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): could not reach Secrets Manager in region us-east-1 \(ECONNREFUSED/m);
     expect(result.stderr).toContain('3 secrets could not be checked; nothing was written');
     expect(`${result.stdout}${result.stderr}`).not.toContain('failed');
+  });
+
+  test('an endpoint that answers with a web page (a proxy, a captive portal): fails once before writing, not once per secret', async () => {
+    const portal = await startForeignEndpoint(403, '<html><body>Sign in to the guest network</body></html>');
+    try {
+      const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev'], { env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: portal.endpoint } });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/^unchecked {3}stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): the endpoint for Secrets Manager in region us-east-1 answered with something that is not a Secrets Manager response \(HTTP 403, not JSON\)/m);
+      expect(result.stderr).toContain('3 secrets could not be checked; nothing was written');
+      expect(`${result.stdout}${result.stderr}`).not.toContain('failed');
+    } finally {
+      await portal.close();
+    }
   });
 
   test('a write that fails after the SDK\'s retries: the others are written, and a last line says how many failed and to load again', async () => {
