@@ -215,6 +215,27 @@ export function unreachableDetail(entry: SecretEntry, e: unknown): string {
     'check your network, VPN or proxy and AWS_ENDPOINT_URL_SECRETS_MANAGER';
 }
 
+/** Error codes of throttling (Secrets Manager's is ThrottlingException), which the SDK retries up to its attempts. */
+const THROTTLING_CODES: readonly string[] = ['ThrottlingException', 'TooManyRequestsException', 'Throttling', 'RequestLimitExceeded'];
+
+/** Whether an error code (a status's errorCode, say) is one of throttling. */
+export function isThrottlingCode(code: string | undefined): boolean {
+  return code !== undefined && THROTTLING_CODES.includes(code);
+}
+
+/**
+ * What to do once throttling outlasted the SDK's attempts. The client sets no maxAttempts or
+ * retryMode, so the SDK's own AWS_MAX_ATTEMPTS (and a profile's max_attempts) apply.
+ */
+export const THROTTLING_HINT = 'wait a minute and run it again, or let the SDK try more often with AWS_MAX_ATTEMPTS (e.g. AWS_MAX_ATTEMPTS=10), ' +
+  'or max_attempts in your AWS profile';
+
+/** What throttling that outlasted the SDK's attempts means and what to do. */
+export function throttlingDetail(e: unknown): string {
+  const attempts = attemptsOf(e);
+  return `Secrets Manager throttled the requests (${errorCode(e)}${attempts ? `, ${attempts} attempts` : ''}): ${THROTTLING_HINT}`;
+}
+
 /** The errorCode of an answer that is not Secrets Manager's (the runtime's name for it too). */
 export const MALFORMED_RESPONSE = 'MalformedResponse';
 

@@ -1,7 +1,7 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
 import { assemblyDir, assemblyNote, readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isMalformedResponse, isScheduledForDeletion, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, resolveCredentials, secretIdOf, timeoutDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isMalformedResponse, isScheduledForDeletion, isThrottlingCode, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, resolveCredentials, secretIdOf, THROTTLING_HINT, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
@@ -212,6 +212,7 @@ async function putValue(entry: SecretEntry, value: string): Promise<string> {
       throw new CliError(`writing ${entry.secretName} failed with ${code}: your credentials need kms:GenerateDataKey and kms:Decrypt on the secret's KMS key`);
     }
     const attempts = attemptsOf(e);
-    throw new CliError(`writing ${entry.secretName} failed with ${code}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}; nothing was changed, try again`);
+    throw new CliError(`writing ${entry.secretName} failed with ${code}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}; nothing was changed, ` +
+      (isThrottlingCode(code) ? `as Secrets Manager throttled the requests: ${THROTTLING_HINT}` : 'try again'));
   }
 }

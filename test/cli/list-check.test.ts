@@ -132,6 +132,20 @@ describe('list', () => {
     expect(row).toMatchObject({ status: 'error', errorCode: 'ThrottlingException' });
   });
 
+  test('throttling that outlasts the retries: check says Secrets Manager throttled, and to wait or allow more attempts with AWS_MAX_ATTEMPTS', async () => {
+    fx.endpoint.injectFault({ kind: 'throttle', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key' });
+    const result = await fx.cli(['check', '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/error {2}Shop-dev {2}stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): Secrets Manager throttled the requests \(ThrottlingException, 3 attempts\): wait a minute and run it again, or let the SDK try more often with AWS_MAX_ATTEMPTS \(e\.g\. AWS_MAX_ATTEMPTS=10\)/);
+  });
+
+  test('AWS_MAX_ATTEMPTS, as the throttling message suggests, rides out longer throttling', async () => {
+    fx.endpoint.injectFault({ kind: 'throttle', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key', times: 4 });
+    const result = await fx.cli(['list', '--json', '--stack', 'Shop-dev'], { env: { AWS_MAX_ATTEMPTS: '5' } });
+    expect(byName(JSON.parse(result.stdout), 'Shop-dev', 'stripe-api-key').status).toBe('placeholder');
+    expect(fx.endpoint.requests.filter((r) => r.secretIds[0] === 'Shop-dev/dev/stripe-api-key')).toHaveLength(5);
+  }, 60_000);
+
   test('a response that is not Secrets Manager\'s (a 200 whose body is not JSON): says so and what to check, without quoting the body', async () => {
     fx.endpoint.injectFault({ kind: 'malformed-body', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key' });
     const result = await fx.cli(['check', '--stack', 'Shop-dev']);

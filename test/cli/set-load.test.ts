@@ -218,6 +218,7 @@ describe('set', () => {
     const failed = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_throttled_always_c92') });
     expect(failed.code).toBe(1);
     expect(failed.stderr).toContain('failed with ThrottlingException after 3 attempts; nothing was changed');
+    expect(failed.stderr).toContain('or let the SDK try more often with AWS_MAX_ATTEMPTS (e.g. AWS_MAX_ATTEMPTS=10)');
   });
 
   test('credentials that expire before the write: says AWS rejected them while writing, and what to do', async () => {
