@@ -6,7 +6,7 @@ import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { Io } from './output';
 import { describeStacks, findSecret, knownNames, selectOneStack } from './select';
-import { checkSecrets, deployTimeNameProblem, fingerprint } from './status';
+import { checkSecrets, deployTimeNameProblem, fingerprint, SecretStatus } from './status';
 import { readLoadFile, readValue, STDIN_FILE, valueProblems } from './values';
 
 /** The secrets of the one stack `--stack` names. */
@@ -116,41 +116,94 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
     throw new CliError(`${reasons}; nothing was written`);
   }
 
-  let failures = 0;
-  let written = 0;
-  for (const [i, { item, entry }] of targets.entries()) {
-    const status = statuses[i];
-    const label = `${entry.name.padEnd(24)} ${entry.secretName}`;
-    if (status.fingerprint !== undefined && status.fingerprint === fingerprint(item.value)) {
-      io.out(`unchanged   ${label}\n`);
-      continue;
-    }
-    const before = status.status === 'denied' ? 'current value not readable' : `now ${status.status}`;
-    if (args.dryRun) {
-      io.out(`would set   ${label} (${before})\n`);
-      continue;
-    }
-    try {
-      const versionId = await putValue(entry, item.value);
-      written++;
-      io.out(`set         ${label}, version ${versionId}\n`);
-    } catch (e) {
-      // Expired credentials fail every write after them too: one message, and where the load stopped.
-      if (e instanceof FatalAwsError) {
-        throw new CliError(`${e.message} The load stopped there: ${written} of ${targets.length} secrets were written; ` +
-          'fix that and run load again (secrets already written are left unchanged)');
-      }
-      if (!(e instanceof CliError) || e.exitCode !== EXIT_FAILURE) throw e;
-      failures++;
-      io.err(`failed      ${label}: ${e.message}\n`);
-    }
-  }
+  const { written, failures } = await writeValues(targets.map(({ item, entry }, i) => ({ entry, value: item.value, status: statuses[i] })), args, io);
   if (args.dryRun) io.err('dry run: nothing was written\n');
   if (failures > 0) {
     throw new CliError(`${failures} of ${targets.length} secrets could not be written${written > 0 ? ` (${written} were)` : ''}; ` +
       'run load again: secrets already written are left unchanged');
   }
   return 0;
+}
+
+/**
+ * How many writes `load` keeps in flight: a long file loads in a fraction of the time one at a time
+ * takes, while staying well under Secrets Manager's request rate for PutSecretValue.
+ */
+export const WRITE_CONCURRENCY = 4;
+
+/** A secret of a load file, with its value and its status before the load. */
+interface PlannedWrite {
+  readonly entry: SecretEntry;
+  readonly value: string;
+  readonly status: SecretStatus;
+}
+
+/** A line of load's output, kept until the lines before it are printed. */
+interface OutputLine {
+  readonly stream: 'out' | 'err';
+  readonly text: string;
+}
+
+/**
+ * Writes the values that differ (or, in a dry run, says it would), a few at a time, printing one line
+ * per secret in the file's order. The first write goes alone: credentials or permissions that fail
+ * it would fail every write. Rejected credentials stop the load: writes in flight finish, and the
+ * error says how many were written.
+ */
+async function writeValues(plan: readonly PlannedWrite[], args: ParsedArgs, io: Io): Promise<{ written: number; failures: number }> {
+  const lines: Array<OutputLine | undefined> = new Array(plan.length);
+  let printed = 0;
+  const print = (index: number, line: OutputLine) => {
+    lines[index] = line;
+    for (; printed < plan.length && lines[printed]; printed++) io[lines[printed]!.stream](lines[printed]!.text);
+  };
+  const label = (entry: SecretEntry) => `${entry.name.padEnd(24)} ${entry.secretName}`;
+  const writes: number[] = [];
+  for (const [index, { entry, value, status }] of plan.entries()) {
+    if (status.fingerprint !== undefined && status.fingerprint === fingerprint(value)) {
+      print(index, { stream: 'out', text: `unchanged   ${label(entry)}\n` });
+    } else if (args.dryRun) {
+      print(index, { stream: 'out', text: `would set   ${label(entry)} (${status.status === 'denied' ? 'current value not readable' : `now ${status.status}`})\n` });
+    } else {
+      writes.push(index);
+    }
+  }
+
+  let written = 0;
+  let failures = 0;
+  let stop: unknown;
+  let next = 0;
+  const writeNext = async () => {
+    const index = writes[next++];
+    const { entry, value } = plan[index];
+    try {
+      const versionId = await putValue(entry, value);
+      written++;
+      print(index, { stream: 'out', text: `set         ${label(entry)}, version ${versionId}\n` });
+    } catch (e) {
+      if (e instanceof FatalAwsError || !(e instanceof CliError) || e.exitCode !== EXIT_FAILURE) {
+        stop ??= e;
+        return;
+      }
+      failures++;
+      print(index, { stream: 'err', text: `failed      ${label(entry)}: ${e.message}\n` });
+    }
+  };
+  const worker = async () => {
+    while (next < writes.length && stop === undefined) await writeNext();
+  };
+  if (writes.length > 0) await writeNext();
+  await Promise.all(Array.from({ length: Math.min(WRITE_CONCURRENCY, writes.length) }, worker));
+
+  // Stopped: the lines of writes that finished after a gap (the one that stopped it, those not started).
+  for (const line of lines.slice(printed)) if (line) io[line.stream](line.text);
+  if (stop instanceof FatalAwsError) {
+    // Expired credentials fail every write after them too: one message, and where the load stopped.
+    throw new CliError(`${stop.message} The load stopped there: ${written} of ${plan.length} secrets were written; ` +
+      'fix that and run load again (secrets already written are left unchanged)');
+  }
+  if (stop !== undefined) throw stop;
+  return { written, failures };
 }
 
 /**

@@ -462,6 +462,39 @@ describe('load', () => {
     }
   });
 
+  /** Every secret of stack Shop-dev, the imported one first. */
+  const everyFile = () => writeFile('every.json', JSON.stringify({
+    'partner-token': fx.remember('legacy/dev/partner-token', 'ptok_loaded_e1b07c2d45'),
+    'stripe-api-key': fx.remember('Shop-dev/dev/stripe-api-key', 'sk_test_every_3f6a0d81c2'),
+    'webhook-signing-key': fx.remember('Shop-dev/dev/webhook-signing-key', 'whsec_every_90c1d7e2ab'),
+    'db-credentials': { username: 'shop', password: fx.remember('pw', 'pw_every_47b2e9a1f0') },
+  }));
+
+  test('writes several secrets at once, and prints them in the file\'s order even when a later write finishes first', async () => {
+    fx.endpoint.injectFault({ kind: 'slow', operation: 'PutSecretValue', secretId: 'Shop-dev/dev/stripe-api-key', delayMs: 1_500 });
+    fx.endpoint.injectFault({ kind: 'slow', operation: 'PutSecretValue', delayMs: 500 });
+    const result = await fx.cli(['load', everyFile(), '--stack', 'Shop-dev']);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trimEnd().split('\n').map((line) => line.split(/\s+/).slice(0, 2).join(' ')))
+      .toEqual(['set partner-token', 'set stripe-api-key', 'set webhook-signing-key', 'set db-credentials']);
+    expect(await currentValue('Shop-dev/dev/db-credentials')).toBe(JSON.stringify({ username: 'shop', password: 'pw_every_47b2e9a1f0' }));
+    // One at a time, each write would arrive after the one before it was answered, 500 ms or more later.
+    const arrivals = fx.endpoint.requests.filter((r) => r.operation === 'PutSecretValue').map((r) => r.at);
+    expect(arrivals).toHaveLength(4);
+    expect(arrivals.some((at, i) => i > 0 && at - arrivals[i - 1] < 400)).toBe(true);
+  }, 30_000);
+
+  test('credentials that expire while writes are in flight: one message, and the count of the secrets written', async () => {
+    for (const secretId of ['Shop-dev/dev/webhook-signing-key', 'Shop-dev/dev/db-credentials']) {
+      fx.endpoint.injectFault({ kind: 'access-denied', operation: 'PutSecretValue', secretId, errorType: 'ExpiredTokenException', message: 'The security token included in the request is expired' });
+    }
+    const result = await fx.cli(['load', everyFile(), '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.match(/AWS rejected the credentials/g)).toHaveLength(1);
+    expect(result.stdout).toMatch(/^set {9}partner-token .*\nset {9}stripe-api-key /m);
+    expect(result.stderr).toContain('The load stopped there: 2 of 4 secrets were written; fix that and run load again');
+  });
+
   test('a write that fails after the SDK\'s retries: the others are written, and a last line says how many failed and to load again', async () => {
     fx.endpoint.injectFault({ kind: 'throttle', operation: 'PutSecretValue', secretId: 'Shop-dev/dev/webhook-signing-key' });
     const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev']);
