@@ -7,7 +7,8 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CliError } from './errors';
-import { partitionOf, SecretEntry } from './inventory';
+import { SecretEntry } from './inventory';
+import { partitionOf } from './template-values';
 
 export type Sdk = typeof import('@aws-sdk/client-secrets-manager');
 

@@ -4,10 +4,11 @@ import { assemblyDir, assemblyNote, readAssembly } from './assembly';
 import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isMalformedResponse, isScheduledForDeletion, isThrottlingCode, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, resolveCredentials, secretIdOf, THROTTLING_HINT, timeoutDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
+import { readLoadFile } from './load-file';
 import { Io } from './output';
 import { describeStacks, findSecret, knownNames, selectOneStack } from './select';
 import { checkSecrets, deployTimeNameProblem, fingerprint, SecretStatus } from './status';
-import { readLoadFile, readValue, STDIN_FILE, valueProblems } from './values';
+import { readValue, STDIN_FILE, valueProblems } from './values';
 
 /** The secrets of the one stack `--stack` names. */
 function stackSecrets(args: ParsedArgs, command: string): SecretEntry[] {
