@@ -3,6 +3,8 @@
  * 10,240 characters of inline policy per role, 6,144 per managed policy, 10 managed policies;
  * 2,048 characters of inline policy per user and 5,120 per group.
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { AppSecret } from '../lib';
@@ -99,6 +101,23 @@ describe('the policies of one role as deployed', () => {
     expect(message).toMatch(/AppSecret: role 'CheckoutServiceProductionStack\/LegacyRole' has \d+ characters of inline policy as deployed .*over IAM's limit of 10240 per role\. Fix: /);
     expect(message).toContain('CDK does not move the statements of an imported role into managed policies');
     expect(message).not.toContain('arnSizeEstimate');
+  });
+});
+
+describe('the README\'s count of secrets per role', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', 'README.md'), 'utf8').replace(/\s+/g, ' ');
+  const stated = /About (\d+) secrets of 130-character ARNs fit on one role in a stack with an account and region, (\d+) in an environment-agnostic stack/.exec(readme);
+
+  test.each([['with an account and region', 1, ENV], ['that is environment-agnostic', 2, undefined]] as const)('holds in a stack %s: that many fit, one more fails synth', (_, group, env) => {
+    expect(stated).not.toBeNull();
+    const count = Number(stated![group]);
+    const fits = new App();
+    const stack = sharedRole(fits, { secrets: count, arnLength: 130, env });
+    fits.synth();
+    expectWithinIamLimits(stack, count);
+    const tooMany = new App();
+    sharedRole(tooMany, { secrets: count + 1, arnLength: 130, env });
+    expect(() => tooMany.synth()).toThrow(/AppSecret: /);
   });
 });
 
