@@ -119,6 +119,9 @@ export function whereOf(entry: SecretEntry): string {
 /** The AWS error code (the exception name), e.g. `ResourceNotFoundException`. */
 export function errorCode(e: unknown): string {
   const { name, code } = (e ?? {}) as { name?: unknown; code?: unknown };
+  // The SDK names a connection cut before the answer TimeoutError; its code says what happened (as
+  // the runtime reads it): a reset is a proxy, a firewall or the endpoint, which more time does not help.
+  if (name === 'TimeoutError' && (code === 'ECONNRESET' || code === 'EPIPE')) return code;
   if (typeof name === 'string' && name !== 'Error') return name;
   // Network failures are plain Errors with a Node code, e.g. ECONNREFUSED.
   return typeof code === 'string' ? code : 'UnknownError';

@@ -1,7 +1,7 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
 import { assemblyDir, assemblyNote, readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isMalformedResponse, isScheduledForDeletion, isThrottlingCode, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, resolveCredentials, secretIdOf, THROTTLING_HINT, timeoutDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isMalformedResponse, isScheduledForDeletion, isThrottlingCode, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, resolveCredentials, secretIdOf, THROTTLING_HINT, timeoutDetail, unreachableDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { readLoadFile } from './load-file';
@@ -252,9 +252,9 @@ async function putValue(entry: SecretEntry, value: string): Promise<string> {
       throw new CliError(`access denied writing ${entry.secretName}: your credentials need secretsmanager:PutSecretValue on ${secretId}` +
         ' (and kms:GenerateDataKey on its key, if it uses a customer-managed one)');
     }
-    if (isTimeout(e)) {
+    if (isTimeout(e) || code === 'ECONNRESET' || code === 'EPIPE') {
       // The request may have reached Secrets Manager before the answer was lost.
-      throw new CliError(`writing ${entry.secretName}: ${timeoutDetail(entry, e)}. It may have been written: ` +
+      throw new CliError(`writing ${entry.secretName}: ${isTimeout(e) ? timeoutDetail(entry, e) : unreachableDetail(entry, e)}. It may have been written: ` +
         `see cdk-app-secrets list --stack ${entry.stack.displayName}, and set it again if needed`);
     }
     if (isMalformedResponse(e)) {

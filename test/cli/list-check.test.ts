@@ -182,6 +182,14 @@ describe('list', () => {
     }
   });
 
+  test('a connection cut before the answer (a proxy or firewall resetting it): check says the connection was cut, not that no answer came in time', async () => {
+    fx.endpoint.injectFault({ kind: 'drop-connection', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key' });
+    const result = await fx.cli(['check', '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/error {2}Shop-dev {2}stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): could not reach Secrets Manager in region us-east-1 \(ECONNRESET, 3 attempts\)/);
+    expect(result.stdout).not.toContain('no answer');
+  });
+
   test('an endpoint that accepts and never answers: check ends with a timeout naming the secret and what to do', async () => {
     fx.endpoint.injectFault({ kind: 'hang', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key' });
     const result = await fx.cli(['check', '--stack', 'Shop-dev'], { env: { CDK_APP_SECRETS_REQUEST_TIMEOUT_MS: '300' } });

@@ -229,6 +229,15 @@ describe('set', () => {
     expect(result.stderr).not.toContain('while reading');
   });
 
+  test('a connection cut before the answer to the write: says so, and that it may have been written', async () => {
+    fx.endpoint.injectFault({ kind: 'drop-connection', operation: 'PutSecretValue' });
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_reset_write_8a1f0c') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('writing Shop-dev/dev/stripe-api-key: could not reach Secrets Manager in region us-east-1 (ECONNRESET, 3 attempts)');
+    expect(result.stderr).toContain('It may have been written: see cdk-app-secrets list --stack Shop-dev');
+    expect(result.stderr).not.toContain('no answer');
+  });
+
   test('an endpoint that answers with a web page (a proxy, a captive portal): says the answer is not Secrets Manager\'s, and not that nothing changed', async () => {
     const portal = await startForeignEndpoint(403, '<html><body>Sign in to the guest network</body></html>');
     try {
