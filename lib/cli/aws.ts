@@ -237,7 +237,7 @@ export const THROTTLING_HINT = 'wait a minute and run it again, or let the SDK t
 /** What throttling that outlasted the SDK's attempts means and what to do. */
 export function throttlingDetail(e: unknown): string {
   const attempts = attemptsOf(e);
-  return `Secrets Manager throttled the requests (${errorCode(e)}${attempts ? `, ${attempts} attempts` : ''}): ${THROTTLING_HINT}`;
+  return `Secrets Manager throttled the requests (${errorCode(e)}${attempts ? `, ${attempts} attempt${attempts === 1 ? '' : 's'}` : ''}): ${THROTTLING_HINT}`;
 }
 
 /** The errorCode of an answer that is not Secrets Manager's (the runtime's name for it too). */

@@ -139,6 +139,12 @@ describe('list', () => {
     expect(result.stdout).toMatch(/error {2}Shop-dev {2}stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): Secrets Manager throttled the requests \(ThrottlingException, 3 attempts\): wait a minute and run it again, or let the SDK try more often with AWS_MAX_ATTEMPTS \(e\.g\. AWS_MAX_ATTEMPTS=10\)/);
   });
 
+  test('with AWS_MAX_ATTEMPTS=1 the throttling message counts one attempt, in the singular', async () => {
+    fx.endpoint.injectFault({ kind: 'throttle', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key' });
+    const result = await fx.cli(['check', '--stack', 'Shop-dev'], { env: { AWS_MAX_ATTEMPTS: '1' } });
+    expect(result.stdout).toContain('Secrets Manager throttled the requests (ThrottlingException, 1 attempt): ');
+  });
+
   test('AWS_MAX_ATTEMPTS, as the throttling message suggests, rides out longer throttling', async () => {
     fx.endpoint.injectFault({ kind: 'throttle', operation: 'GetSecretValue', secretId: 'Shop-dev/dev/stripe-api-key', times: 4 });
     const result = await fx.cli(['list', '--json', '--stack', 'Shop-dev'], { env: { AWS_MAX_ATTEMPTS: '5' } });
