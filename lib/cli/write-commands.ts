@@ -223,6 +223,9 @@ async function refuseOtherAccount(entry: SecretEntry): Promise<void> {
     if (fatal) throw fatal;
     // The write would wait as long again, after the value was asked for.
     if (isTimeout(e)) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${timeoutDetail(entry, e)}; nothing was written`);
+    // The write would fail the same way, after the value was asked for.
+    if (isUnreachableCode(errorCode(e))) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${unreachableDetail(entry, e)}; nothing was written`);
+    if (isMalformedResponse(e)) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${malformedDetail(entry, e, 'not JSON')}; nothing was written`);
     return;
   }
   const mismatch = locationMismatch(entry, arn);

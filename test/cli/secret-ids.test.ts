@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { expectNoValueIn } from './fixture';
+import { expectNoValueIn, startForeignEndpoint } from './fixture';
 import { AppSecret } from '../../lib';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { CliResult, runCli } from '../support/run-cli';
@@ -111,6 +111,24 @@ describe('a stack in another account than the credentials\'', () => {
     expect(result.stderr).not.toContain('reading the value');
     expect(endpoint.requests.map((r) => r.operation)).not.toContain('PutSecretValue');
   }, 30_000);
+
+  test('set against an endpoint that is not Secrets Manager, or that nobody listens on: fails on the account check, before asking for a value', async () => {
+    const portal = await startForeignEndpoint(403, '<html>Sign in to the guest network</html>');
+    const closed = await startForeignEndpoint(200, '{}');
+    await closed.close();
+    try {
+      const page = await cli(['set', 'oauth-client', '--stack', 'Prod'], 'prod_value_never_sent_06', { AWS_ENDPOINT_URL_SECRETS_MANAGER: portal.endpoint });
+      expect(page.code).toBe(1);
+      expect(page.stderr).toContain('not set: oauth-client (Prod/prod/oauth-client): the endpoint for Secrets Manager in account 999999999999');
+      expect(page.stderr).not.toContain('reading the value');
+      const refused = await cli(['set', 'oauth-client', '--stack', 'Prod'], 'prod_value_never_sent_07', { AWS_ENDPOINT_URL_SECRETS_MANAGER: closed.endpoint });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('not set: oauth-client (Prod/prod/oauth-client): could not reach Secrets Manager in account 999999999999');
+      expect(refused.stderr).not.toContain('reading the value');
+    } finally {
+      await portal.close();
+    }
+  });
 
   test('load refuses it too, and writes nothing', async () => {
     const file = path.join(outdir, 'prod.json');
