@@ -60,7 +60,7 @@ async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<num
   if (entry.deployTimeRefs) throw new CliError(`not set: ${entry.name}: ${deployTimeNameProblem(entry)}`);
   // Before asking for a value that could not be written.
   await resolveCredentials(entry);
-  await refuseOtherAccount(entry);
+  await refuseUnwritable(entry);
   const value = await readValue(entry, args.fromFile, (text) => io.err(text));
   const problems = valueProblems(entry, value);
   if (problems.length > 0) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${problems.join('; ')}`);
@@ -208,13 +208,15 @@ async function writeValues(plan: readonly PlannedWrite[], args: ParsedArgs, io: 
 }
 
 /**
- * Refuses to write a secret looked up by name (see secretIdOf) in a stack with a known account when
- * the same-named secret that answers is in another account: the credentials are for the wrong one.
- * Other failures are left to PutSecretValue, which reports them with what to do.
+ * Fails before the value is asked for when the write could not succeed: no answer, no connection,
+ * or an answer that is not Secrets Manager's (DescribeSecret, in every stack, environment-agnostic
+ * ones too). In a stack with a known account it also refuses a secret looked up by name (see
+ * secretIdOf) when the same-named secret that answers is in another account: the credentials are
+ * for the wrong one. Other failures (not found, access denied: a role may have PutSecretValue
+ * alone) are left to PutSecretValue, which reports them with what to do.
  */
-async function refuseOtherAccount(entry: SecretEntry): Promise<void> {
+async function refuseUnwritable(entry: SecretEntry): Promise<void> {
   const secretId = secretIdOf(entry);
-  if (!entry.account || secretId.startsWith('arn:')) return;
   let arn: string | undefined;
   try {
     arn = (await clientFor(entry.region).send(new (loadSdk().DescribeSecretCommand)({ SecretId: secretId }))).ARN;
@@ -228,6 +230,8 @@ async function refuseOtherAccount(entry: SecretEntry): Promise<void> {
     if (isMalformedResponse(e)) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${malformedDetail(entry, e, 'not JSON')}; nothing was written`);
     return;
   }
+  // An ARN reaches the account it names; without an account there is none to compare.
+  if (!entry.account || secretId.startsWith('arn:')) return;
   const mismatch = locationMismatch(entry, arn);
   if (mismatch) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${mismatch}; nothing was written`);
 }

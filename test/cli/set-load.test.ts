@@ -238,19 +238,59 @@ describe('set', () => {
     expect(result.stderr).not.toContain('no answer');
   });
 
-  test('an endpoint that answers with a web page (a proxy, a captive portal): says the answer is not Secrets Manager\'s, and not that nothing changed', async () => {
+  test('a proxy that answers the write with its own page (a limit on request bodies): says the answer is not Secrets Manager\'s, and not that nothing changed', async () => {
+    fx.endpoint.injectFault({ kind: 'proxy-page', operation: 'PutSecretValue' });
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_portal_write_2d81c0') });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('writing Shop-dev/dev/stripe-api-key: the endpoint for Secrets Manager in region us-east-1 answered with something that is not a Secrets Manager response (HTTP 413, not JSON)');
+    expect(result.stderr).toContain('AWS_ENDPOINT_URL_SECRETS_MANAGER');
+    expect(result.stderr).not.toContain('SyntaxError');
+    expect(result.stderr).not.toContain('nothing was changed');
+    expect(result.stderr).not.toContain('blocked by the proxy');
+  });
+
+  test('in an environment-agnostic stack, an endpoint nobody listens on fails before the prompt, not after the value is typed', async () => {
+    const closed = await startForeignEndpoint(200, '{}');
+    await closed.close();
+    const result = await runCliInPty(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--app', fx.outdir],
+      { env: fx.env({ AWS_ENDPOINT_URL_SECRETS_MANAGER: closed.endpoint }), input: fx.remember('x', 'sk_typed_for_nothing_41c7'), waitFor: 'input hidden' });
+    fx.outputs.push(result);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('not set: stripe-api-key (Shop-dev/dev/stripe-api-key): could not reach Secrets Manager in region us-east-1 (ECONNREFUSED');
+    expect(result.stdout).toContain('nothing was written');
+    expect(result.stdout).not.toContain('input hidden');
+  });
+
+  test('in an environment-agnostic stack, an endpoint that is not Secrets Manager (a captive portal) fails before the value is read', async () => {
     const portal = await startForeignEndpoint(403, '<html><body>Sign in to the guest network</body></html>');
     try {
-      const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_portal_write_2d81c0'), env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: portal.endpoint } });
+      const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_portal_piped_7e20b4'), env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: portal.endpoint } });
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('writing Shop-dev/dev/stripe-api-key: the endpoint for Secrets Manager in region us-east-1 answered with something that is not a Secrets Manager response (HTTP 403, not JSON)');
-      expect(result.stderr).toContain('AWS_ENDPOINT_URL_SECRETS_MANAGER');
-      expect(result.stderr).not.toContain('SyntaxError');
-      expect(result.stderr).not.toContain('nothing was changed');
+      expect(result.stderr).toContain('not set: stripe-api-key (Shop-dev/dev/stripe-api-key): the endpoint for Secrets Manager in region us-east-1 answered with something that is not a Secrets Manager response (HTTP 403, not JSON)');
+      expect(result.stderr).toContain('nothing was written');
+      expect(result.stderr).not.toContain('reading the value');
       expect(result.stderr).not.toContain('guest network');
     } finally {
       await portal.close();
     }
+  });
+
+  test('in an environment-agnostic stack, an endpoint that never answers times out before the value is read', async () => {
+    fx.endpoint.injectFault({ kind: 'hang' });
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'],
+      { stdin: fx.remember('x', 'sk_hung_piped_0c5d3a'), env: { CDK_APP_SECRETS_REQUEST_TIMEOUT_MS: '300' } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/not set: stripe-api-key \(Shop-dev\/dev\/stripe-api-key\): no answer from Secrets Manager in region us-east-1 within 0\.3 s.*; nothing was written/);
+    expect(result.stderr).not.toContain('reading the value');
+    expect(puts()).toBe(0);
+  }, 30_000);
+
+  test('in an environment-agnostic stack, credentials without secretsmanager:DescribeSecret still write with PutSecretValue', async () => {
+    fx.endpoint.injectFault({ kind: 'access-denied', operation: 'DescribeSecret' });
+    const value = fx.remember('Shop-dev/dev/stripe-api-key', 'sk_put_only_role_58e1a9');
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: value });
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
   });
 
   test('an endpoint that never answers the write: ends with a timeout, and does not claim nothing changed', async () => {

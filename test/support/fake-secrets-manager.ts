@@ -41,10 +41,11 @@ export type FakeOperation = 'GetSecretValue' | 'BatchGetSecretValue' | 'Describe
  * - `hang`: read the request and never answer (the connection stays open);
  * - `stall-body`: send the headers and the first half of the real answer, then nothing more;
  * - `malformed-body`: answer 200 with the real answer made invalid JSON (the quote before SecretString's value
- *   removed, so a parser error message would quote the value).
+ *   removed, so a parser error message would quote the value);
+ * - `proxy-page`: answer 413 with a proxy's HTML page, as a proxy that limits request bodies does for a large write.
  */
 export type FaultKind = 'throttle' | 'server-error' | 'slow' | 'drop-connection' | 'access-denied' | 'kms-decrypt' | 'not-found'
-| 'hang' | 'stall-body' | 'malformed-body';
+| 'hang' | 'stall-body' | 'malformed-body' | 'proxy-page';
 
 /** A fault to inject. Omitted `operation`/`secretId` match any. */
 export interface FaultSpec {
@@ -353,6 +354,10 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
         return;
       }
       if (requestFault.kind === 'hang') return;
+      if (requestFault.kind === 'proxy-page') {
+        res.writeHead(413, { 'content-type': 'text/html' }).end('<html><body>413 Request Entity Too Large: blocked by the proxy</body></html>');
+        return;
+      }
       if (requestFault.kind !== 'slow' && requestFault.delayMs) await sleep(requestFault.delayMs);
       if (requestFault.kind === 'stall-body' || requestFault.kind === 'malformed-body') {
         try {
