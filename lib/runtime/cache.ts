@@ -6,6 +6,7 @@
  * The cache is bounded: at most `cacheMaxEntries` entries (least recently used go first, evicted in
  * batches so a hit costs one field write), and entries past their keep-until time are swept.
  */
+import type { VersionSelector } from './transport';
 
 /** @internal A refresh of a cached value in flight (after expiry, or forced). */
 export interface Refresh {
@@ -56,8 +57,18 @@ export const cache = new Map<string, CacheEntry>();
 const SWEEP_INTERVAL_MS = 1000;
 let nextSweep = 0;
 
+/**
+ * @internal The version selector of a read's options (getSecrets, getSecretJson, withSecrets), or
+ * undefined for the current version: the one place that decides which cache key a read uses.
+ */
+export function versionOf(options: VersionSelector | undefined): VersionSelector | undefined {
+  return options !== undefined && (options.versionStage !== undefined || options.versionId !== undefined)
+    ? { versionStage: options.versionStage, versionId: options.versionId }
+    : undefined;
+}
+
 /** @internal The cache key of `id`: the id itself for the current version, else with the version stage or id appended. */
-export function cacheKey(id: string, version: { readonly versionStage?: string; readonly versionId?: string } | undefined): string {
+export function cacheKey(id: string, version: VersionSelector | undefined): string {
   return version === undefined ? id : `${id}\u0000${version.versionStage ?? ''}\u0000${version.versionId ?? ''}`;
 }
 

@@ -54,13 +54,6 @@ export function loadSdk(): Sdk | SetupFailure {
   return sdk;
 }
 
-/** @internal The region in an ARN (`arn:aws:secretsmanager:<region>:...`), or undefined for a name. */
-export function arnRegion(id: string): string | undefined {
-  if (!id.startsWith('arn:')) return undefined;
-  const region = id.split(':', 4)[3];
-  return region ? region : undefined;
-}
-
 /** @internal The default client and its region, created on first use (per settings generation). */
 export function getDefaultClient(): Promise<DefaultClient> {
   syncGeneration();

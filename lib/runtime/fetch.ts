@@ -5,7 +5,8 @@
  * The SDK is loaded on the first fetch only: it is not a dependency of this package (the Lambda
  * Node.js runtime provides it), and importing the runtime must not load it.
  */
-import { arnRegion, ClientSlot, getDefaultClient, getRegionalClient, loadSdk, resetClients, resetSdk, SetupFailure } from './clients';
+import { secretIdRegion } from '../env-contract';
+import { ClientSlot, getDefaultClient, getRegionalClient, loadSdk, resetClients, resetSdk, SetupFailure } from './clients';
 import { SecretConfigError, SecretTimeoutError } from './errors';
 import { ExtensionTarget, extensionReads, extensionTarget, FALLBACK, readThroughExtension, resetExtension } from './extension';
 import { thawAwareTimeout } from './freeze';
@@ -94,7 +95,7 @@ async function fetchRouted(ids: readonly string[], version: VersionSelector | un
   const defaultRegion = def instanceof SetupFailure ? undefined : def.region;
   const groups = new Map<string | undefined, number[]>();
   for (let i = 0; i < ids.length; i++) {
-    const region = arnRegion(ids[i]);
+    const region = secretIdRegion(ids[i]);
     const key = region === defaultRegion ? undefined : region;
     const group = groups.get(key);
     if (group === undefined) groups.set(key, [i]);

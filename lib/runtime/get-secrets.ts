@@ -1,4 +1,4 @@
-import { cache, CacheEntry, cacheKey } from './cache';
+import { cache, CacheEntry, cacheKey, versionOf } from './cache';
 import { parseSecretJson } from './json';
 import { checkOptions, currentSettings, SecretOptions } from './options';
 import { Miss, ReadContext, readMiss, startFetch } from './refresh';
@@ -155,9 +155,7 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
     if (options.maxAgeSeconds !== undefined) maxAgeMs = options.maxAgeSeconds * 1000;
     if (options.serveStale !== undefined) serveStale = options.serveStale;
     force = options.forceRefresh === true;
-    if (options.versionStage !== undefined || options.versionId !== undefined) {
-      version = { versionStage: options.versionStage, versionId: options.versionId };
-    }
+    version = versionOf(options);
   }
   const now = Date.now();
   if (count === 1) {
@@ -227,10 +225,10 @@ function sharedList(first: CacheEntry, items: readonly Promise<string>[], values
 const OTHER_LISTS = 4;
 
 function otherList(first: CacheEntry, items: readonly Promise<string>[], values: string[]): ResultList {
-  const others = first.otherShared ??= [];
-  for (const kept of others) if (sameItems(kept.items, items)) return kept.list as ResultList;
+  for (const kept of first.otherShared ?? []) if (sameItems(kept.items, items)) return kept.list as ResultList;
   const list = makeList(Promise.resolve(Object.freeze(values) as string[]), items, true);
-  if (first.shared !== undefined && others.push(first.shared) > OTHER_LISTS) others.shift();
+  // The list array is made when a second shape first displaces the last one, not for every entry.
+  if (first.shared !== undefined && (first.otherShared ??= []).push(first.shared) > OTHER_LISTS) first.otherShared.shift();
   first.shared = { items, list };
   return list;
 }
@@ -321,7 +319,6 @@ export function getSecretJson<T = unknown>(id: string, options?: SecretOptions):
  * kept its entry, so the reader that refreshed gets the object every other read gets.
  */
 function parsedBefore(id: string, options: SecretOptions | undefined, promise: Promise<string>, text: string): Promise<unknown> | undefined {
-  const version = options?.versionStage !== undefined || options?.versionId !== undefined ? options : undefined;
-  const entry = cache.get(cacheKey(id, version));
+  const entry = cache.get(cacheKey(id, versionOf(options)));
   return entry !== undefined && entry.promise !== promise && entry.value === text ? parsedByValue.get(entry.promise) : undefined;
 }

@@ -5,6 +5,7 @@
  * rejected", refreshes those secrets once (concurrent callers share one refresh) and, if a value
  * changed, runs the work once more with the new values. It never loops.
  */
+import { versionOf } from './cache';
 import { getSecrets } from './get-secrets';
 import { currentSettings, SecretOptions } from './options';
 import { lookup } from './refresh';
@@ -88,8 +89,3 @@ async function refreshed(ids: readonly string[], used: readonly string[], option
   return Promise.all(ids.map((_, i) => fresh[i] !== undefined ? fresh[i] : forced[k++]));
 }
 
-function versionOf(options: SecretOptions): { versionStage?: string; versionId?: string } | undefined {
-  return options.versionStage !== undefined || options.versionId !== undefined
-    ? { versionStage: options.versionStage, versionId: options.versionId }
-    : undefined;
-}
