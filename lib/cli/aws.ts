@@ -259,6 +259,24 @@ export function malformedDetail(entry: SecretEntry, response: unknown, what: str
     'a proxy, a captive portal or another service answered instead. Check AWS_ENDPOINT_URL_SECRETS_MANAGER (and AWS_ENDPOINT_URL), your network, VPN or proxy';
 }
 
+/**
+ * What a request that got no usable answer means and what to do (none in time, no connection, or an
+ * answer that is not Secrets Manager's), with the status code for it; undefined for any other error.
+ * Any other request to that endpoint would end the same way.
+ */
+export function noAnswer(entry: SecretEntry, e: unknown): { readonly detail: string; readonly errorCode: string } | undefined {
+  const code = errorCode(e);
+  if (isTimeoutCode(code)) return { detail: timeoutDetail(entry, e), errorCode: code };
+  if (isUnreachableCode(code)) return { detail: unreachableDetail(entry, e), errorCode: code };
+  if (isMalformedResponse(e)) return { detail: malformedDetail(entry, e, 'not JSON'), errorCode: MALFORMED_RESPONSE };
+  return undefined;
+}
+
+/** Whether a status's errorCode is one `noAnswer` gives. */
+export function isNoAnswerCode(code: string | undefined): boolean {
+  return isTimeoutCode(code) || isUnreachableCode(code) || code === MALFORMED_RESPONSE;
+}
+
 /** Whether an InvalidRequestException means the secret is scheduled for deletion. */
 export function isScheduledForDeletion(e: unknown): boolean {
   return errorCode(e) === 'InvalidRequestException' && /deleted|deletion/i.test(e instanceof Error ? e.message : '');

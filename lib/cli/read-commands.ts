@@ -1,7 +1,7 @@
 /* `list` and `check`: every selected secret and its status. */
 import { ParsedArgs } from './args';
 import { assemblyDir, readAssembly } from './assembly';
-import { isThrottlingCode, isTimeoutCode, isUnreachableCode, LOCATION_MISMATCH, MALFORMED_RESPONSE } from './aws';
+import { isNoAnswerCode, isThrottlingCode, LOCATION_MISMATCH } from './aws';
 import { EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { bold, Io, paint, progressReporter, renderTable, setCommand, toJson } from './output';
@@ -55,8 +55,7 @@ function fixFor(entry: SecretEntry, status: SecretStatus): string {
     default:
       if (status.errorCode === SHAPE_MISMATCH) return `${status.detail}. Set it again: ${setCommand(entry)}`;
       // Their detail already says what to do.
-      if ([LOCATION_MISMATCH, NAME_UNRESOLVED, MALFORMED_RESPONSE].includes(status.errorCode ?? '') || isTimeoutCode(status.errorCode) || isUnreachableCode(status.errorCode)
-        || isThrottlingCode(status.errorCode)) return status.detail;
+      if ([LOCATION_MISMATCH, NAME_UNRESOLVED].includes(status.errorCode ?? '') || isNoAnswerCode(status.errorCode) || isThrottlingCode(status.errorCode)) return status.detail;
       return `checking it failed: ${status.detail}; the SDK already retried, run check again`;
   }
 }

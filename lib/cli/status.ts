@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { DescribeSecretCommandOutput } from '@aws-sdk/client-secrets-manager';
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
-import { attemptsOf, clientFor, errorCode, fatalAwsError, isMalformedResponse, isScheduledForDeletion, isThrottlingCode, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, secretIdOf, throttlingDetail, timeoutDetail, unreachableDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, isScheduledForDeletion, isThrottlingCode, isTimeoutCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, noAnswer, secretIdOf, throttlingDetail, whereOf } from './aws';
 import { SecretEntry } from './inventory';
 import { jsonShapeProblems } from './shape';
 
@@ -75,10 +75,9 @@ async function statusFromError(entry: SecretEntry, secretId: string, e: unknown)
     return { status: 'denied', detail: `cannot decrypt it (${code}): needs kms:Decrypt on the secret's KMS key, via secretsmanager`, errorCode: code };
   }
   if (code === 'AccessDeniedException') return describeWhenDenied(entry, secretId);
-  if (isTimeout(e)) return { status: 'error', detail: timeoutDetail(entry, e), errorCode: code };
-  if (isUnreachableCode(code)) return { status: 'error', detail: unreachableDetail(entry, e), errorCode: code };
+  const unanswered = noAnswer(entry, e);
+  if (unanswered) return { status: 'error', ...unanswered };
   if (isThrottlingCode(code)) return { status: 'error', detail: throttlingDetail(e), errorCode: code };
-  if (isMalformedResponse(e)) return { status: 'error', detail: malformedDetail(entry, e, 'not JSON'), errorCode: MALFORMED_RESPONSE };
   const attempts = attemptsOf(e);
   return { status: 'error', detail: `${code}${attempts && attempts > 1 ? ` after ${attempts} attempts` : ''}`, errorCode: code };
 }

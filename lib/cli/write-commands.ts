@@ -1,7 +1,7 @@
 /* `set` and `load`: writing values with PutSecretValue, after every check that can fail first. */
 import { ParsedArgs } from './args';
 import { assemblyDir, assemblyNote, readAssembly } from './assembly';
-import { attemptsOf, clientFor, errorCode, FatalAwsError, fatalAwsError, isMalformedResponse, isScheduledForDeletion, isThrottlingCode, isTimeout, isTimeoutCode, isUnreachableCode, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, MALFORMED_RESPONSE, malformedDetail, resolveCredentials, secretIdOf, THROTTLING_HINT, timeoutDetail, unreachableDetail, whereOf } from './aws';
+import { attemptsOf, clientFor, errorCode, fatalAwsError, FatalAwsError, isMalformedResponse, isNoAnswerCode, isScheduledForDeletion, isThrottlingCode, isTimeout, KMS_ERRORS, loadSdk, LOCATION_MISMATCH, locationMismatch, malformedDetail, noAnswer, resolveCredentials, secretIdOf, THROTTLING_HINT, timeoutDetail, unreachableDetail, whereOf } from './aws';
 import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { readLoadFile } from './load-file';
@@ -103,8 +103,7 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const elsewhere = checked.filter(({ status }) => status.errorCode === LOCATION_MISMATCH);
   // No answer to a read: writes would wait as long for each secret, and might land or not; no
   // connection, or an answer that is not Secrets Manager's: every write would fail the same way, one message per secret.
-  const unchecked = checked.filter(({ status }) => status.status === 'error'
-    && (isTimeoutCode(status.errorCode) || isUnreachableCode(status.errorCode) || status.errorCode === MALFORMED_RESPONSE));
+  const unchecked = checked.filter(({ status }) => status.status === 'error' && isNoAnswerCode(status.errorCode));
   if (missing.length > 0 || elsewhere.length > 0 || unchecked.length > 0) {
     for (const { entry, status } of missing) io.out(`missing     ${entry.name} (${entry.secretName}): ${status.detail}\n`);
     for (const { entry, status } of elsewhere) io.out(`elsewhere   ${entry.name} (${entry.secretName}): ${status.detail}\n`);
@@ -223,11 +222,9 @@ async function refuseUnwritable(entry: SecretEntry): Promise<void> {
   } catch (e) {
     const fatal = fatalAwsError(e, entry);
     if (fatal) throw fatal;
-    // The write would wait as long again, after the value was asked for.
-    if (isTimeout(e)) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${timeoutDetail(entry, e)}; nothing was written`);
-    // The write would fail the same way, after the value was asked for.
-    if (isUnreachableCode(errorCode(e))) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${unreachableDetail(entry, e)}; nothing was written`);
-    if (isMalformedResponse(e)) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${malformedDetail(entry, e, 'not JSON')}; nothing was written`);
+    // The write would wait as long again, or fail the same way, after the value was asked for.
+    const unanswered = noAnswer(entry, e);
+    if (unanswered) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${unanswered.detail}; nothing was written`);
     return;
   }
   // An ARN reaches the account it names; without an account there is none to compare.
