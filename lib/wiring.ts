@@ -292,7 +292,9 @@ function wireInto(secret: WiredSecret, fn: lambda.Function, value: string): void
       `'${secret.envKey}' is already used on function '${fn.node.path}' by secret '${holder.secret.node.path}' (${holder.secret.secretName})${replaced}`,
       `set a different envKey on one of the two secrets, e.g. envKey: '${secret.envKey.replace(/_SECRET_NAME$/, '')}_2_SECRET_NAME'`);
   }
-  if (!holder && secret.envKey in resolvedEnvironment(fn)) {
+  // The function's own variable may already hold this very name (code written before AppSecret): kept as it is.
+  const own = holder ? undefined : resolvedEnvironment(fn)[secret.envKey];
+  if (own !== undefined && JSON.stringify(own) !== JSON.stringify(Stack.of(fn).resolve(value))) {
     // The user's own value may be a secret: it is named by where it came from, never shown.
     throw invalidProp(secret, 'envKey',
       `'${secret.envKey}' is already set on function '${fn.node.path}' by the function itself (its environment prop or an earlier addEnvironment), and grantRead would replace it with this secret's name`,

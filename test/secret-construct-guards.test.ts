@@ -189,6 +189,16 @@ describe('overwrites', () => {
     expect(message).not.toContain('sk_live');
   });
 
+  test('a function that already sets the envKey to this secret\'s own name (code written before AppSecret) is granted, and keeps that name', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const secret = new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' });
+    const fn = newFunction(stack, 'Fn', { environment: { STRIPE_API_KEY_SECRET_NAME: secret.secretName } });
+    expect(() => secret.grantRead(fn)).not.toThrow();
+    app.synth();
+    expect(functionEnvironment(stack).STRIPE_API_KEY_SECRET_NAME).toEqual(Stack.of(fn).resolve(secret.secretName));
+  });
+
   test('an addEnvironment with the same key after grantRead fails synth, naming both origins but neither value', () => {
     const app = new App();
     const stack = newStack(app);
