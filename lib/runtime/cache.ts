@@ -20,6 +20,14 @@ export interface Refresh {
   orStale?: Promise<string>;
 }
 
+/** @internal A request for an entry, queued for the end of the tick. */
+export interface QueuedRequest {
+  /** The refresh it settles, or undefined for the entry's first fetch. */
+  readonly refresh: Refresh | undefined;
+  /** Forced (forceRefresh, withSecrets): must not be answered from a cache behind the runtime's. */
+  force: boolean;
+}
+
 /** @internal A read-only result list of cached values, and its items. */
 export interface SharedList {
   readonly items: readonly Promise<string>[];
@@ -46,6 +54,12 @@ export interface CacheEntry {
   otherShared?: SharedList[];
   /** A refresh in flight; readers that may not use this value join it. */
   refresh?: Refresh;
+  /**
+   * A request for this entry (its first fetch or a refresh) queued for the end of the tick, not sent
+   * yet: a forced read joins it (making it forced), never one already sent, whose answer may predate
+   * what made the caller force (a rotation).
+   */
+  queued?: QueuedRequest;
   /** The last refresh failed: serve-stale readers take this value at once instead of waiting again. */
   refreshFailed?: boolean;
 }

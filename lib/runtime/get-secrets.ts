@@ -199,11 +199,12 @@ function read(args: Array<string | SecretOptions>): SecretPromises<string[]> {
 }
 
 /**
- * Whether `entry` answers this read: a value younger than `maxAgeMs` that is not being forced, or a
- * first fetch in flight (fetchedAt = Infinity), which always hits so concurrent reads share one request.
+ * Whether `entry` answers this read: a value younger than `maxAgeMs`, or a first fetch in flight
+ * (fetchedAt = Infinity), which hits so concurrent reads share one request; never a forced read
+ * (readMiss decides whether it may share a request in flight).
  */
 function isHit(entry: CacheEntry | undefined, now: number, maxAgeMs: number, force: boolean): entry is CacheEntry {
-  return entry !== undefined && now - entry.fetchedAt < maxAgeMs && !(force && entry.fetchedAt !== Infinity);
+  return entry !== undefined && !force && now - entry.fetchedAt < maxAgeMs;
 }
 
 /**

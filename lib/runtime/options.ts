@@ -29,7 +29,11 @@ export type SecretsClientConfig = object | ((region: string | undefined) => obje
 export interface SecretOptions {
   /** Serve a cached value younger than this many seconds; older values are fetched again. Default 300 (`CDK_APP_SECRETS_MAX_AGE_SECONDS`). */
   readonly maxAgeSeconds?: number;
-  /** Fetch again even when a fresh value is cached (a refresh already in flight is shared). The new value replaces the cached one; a failed refresh leaves it in place. */
+  /**
+   * Fetch again even when a fresh value is cached, with a request sent after this call: reads asked for in
+   * the same turn share it, a request already on its way (which may have left before a rotation) is not
+   * joined. The new value replaces the cached one; a failed refresh leaves it in place.
+   */
   readonly forceRefresh?: boolean;
   /** Read this version stage, e.g. `AWSPENDING` in rotation code. Cached separately. Uses GetSecretValue (never batched). */
   readonly versionStage?: string;

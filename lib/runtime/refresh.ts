@@ -10,7 +10,7 @@
  * - With serveStale, a reader of an expired value waits at most `staleWaitMs` for the refresh, then
  *   takes the old value (at once after a refresh failed), while the refresh goes on in the background.
  */
-import { cache, CacheEntry, cacheInsert, cacheKey, Refresh } from './cache';
+import { cache, CacheEntry, cacheInsert, cacheKey, QueuedRequest } from './cache';
 import { SecretError } from './errors';
 import { fetchSecrets } from './fetch';
 import { ResolvedSettings } from './options';
@@ -27,11 +27,10 @@ export interface ReadContext {
 }
 
 /** @internal One id to fetch: a first fetch (no refresh) or a refresh of `entry`. */
-export interface Miss {
+export interface Miss extends QueuedRequest {
   readonly id: string;
   readonly key: string;
   readonly entry: CacheEntry;
-  readonly refresh: Refresh | undefined;
   readonly resolve: (value: string) => void;
   readonly reject: (reason: unknown) => void;
 }
@@ -46,24 +45,33 @@ export function lookup(id: string, ctx: ReadContext): { key: string; entry: Cach
 
 /**
  * @internal The promise a reader gets when `entry` is missing, expired or being forced. Adds to `misses`
- * what must be fetched; joins a refresh already in flight instead of starting another.
+ * what must be fetched; joins a refresh already in flight instead of starting another. A forced read
+ * joins only a request not sent yet (which it makes forced): one already sent may have left before
+ * the rotation that made the caller force, and so answer with the old value.
  */
 export function readMiss(id: string, key: string, entry: CacheEntry | undefined, ctx: ReadContext, misses: Miss[]): Promise<string> {
-  if (entry === undefined) {
-    const d = deferred();
-    const first: CacheEntry = { promise: d.promise, fetchedAt: Infinity, keepUntil: Infinity, usedAt: ctx.now };
-    cacheInsert(key, first, ctx.now, ctx.settings.cacheMaxEntries);
-    misses.push({ id, key, entry: first, refresh: undefined, ...d });
-    return first.promise;
+  let refresh = entry?.refresh;
+  if (entry !== undefined) {
+    entry.usedAt = ctx.now;
+    const waiting = entry.queued;
+    if (ctx.force && waiting !== undefined) {
+      waiting.force = true;
+      return (waiting.refresh ?? entry).promise;
+    }
   }
-  entry.usedAt = ctx.now;
-  let refresh = entry.refresh;
-  if (refresh === undefined) {
+  if (entry === undefined || refresh === undefined || ctx.force) {
     const d = deferred();
-    refresh = { ...d, startedAt: ctx.now };
-    entry.refresh = refresh;
-    misses.push({ id, key, entry, refresh, ...d });
+    if (entry === undefined) {
+      entry = { promise: d.promise, fetchedAt: Infinity, keepUntil: Infinity, usedAt: ctx.now };
+      cacheInsert(key, entry, ctx.now, ctx.settings.cacheMaxEntries);
+    } else {
+      // A forced refresh replaces one already sent: that one then answers only its own readers.
+      entry.refresh = refresh = { ...d, startedAt: ctx.now };
+    }
+    const miss: Miss = { id, key, entry, refresh, force: ctx.force, ...d };
+    misses.push(entry.queued = miss);
   }
+  if (refresh === undefined) return entry.promise; // a first fetch
   if (ctx.force || !ctx.serveStale || ctx.now - entry.fetchedAt > ctx.maxAgeMs + ctx.settings.maxStaleMs) return refresh.promise;
   if (entry.refreshFailed || ctx.settings.staleWaitMs === 0) return entry.promise;
   return refresh.orStale ??= freshOrStale(refresh.promise, entry.promise, ctx.settings.staleWaitMs - (ctx.now - refresh.startedAt));
@@ -73,8 +81,6 @@ export function readMiss(id: string, key: string, entry: CacheEntry | undefined,
 interface Queued {
   readonly miss: Miss;
   readonly version: VersionSelector | undefined;
-  /** Forced (forceRefresh, withSecrets): must not be answered from a cache behind the runtime's. */
-  readonly force: boolean;
   readonly keepMs: number;
   readonly maxEntries: number;
 }
@@ -98,7 +104,7 @@ export function startFetch(misses: readonly Miss[], ctx: ReadContext): void {
     // resource per call, and its first call costs about 0.3 ms of a cold start.
     void Promise.resolve().then(flush);
   }
-  for (const miss of misses) queued.push({ miss, version: ctx.version, force: ctx.force, keepMs, maxEntries: ctx.settings.cacheMaxEntries });
+  for (const miss of misses) queued.push({ miss, version: ctx.version, keepMs, maxEntries: ctx.settings.cacheMaxEntries });
 }
 
 /** Fetch what the tick queued: one fetch per version selector (the current version is batched) and forced or not, each id once. */
@@ -107,9 +113,11 @@ function flush(): void {
   queued = undefined;
   const groups = new Map<string, { version: VersionSelector | undefined; force: boolean; ids: string[]; byId: Map<string, Queued[]> }>();
   for (const q of batch) {
-    const groupKey = (q.force ? 'forced' : '') + cacheKey('', q.version);
+    const force = q.miss.force;
+    q.miss.entry.queued = undefined; // sent: a forced read no longer joins it
+    const groupKey = (force ? 'forced' : '') + cacheKey('', q.version);
     let group = groups.get(groupKey);
-    if (group === undefined) groups.set(groupKey, group = { version: q.version, force: q.force, ids: [], byId: new Map() });
+    if (group === undefined) groups.set(groupKey, group = { version: q.version, force, ids: [], byId: new Map() });
     const same = group.byId.get(q.miss.id);
     // The same id twice (the cache was cleared between two calls): fetched once, settled for both.
     if (same === undefined) {
@@ -139,7 +147,8 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
       entry.fetchedAt = now;
       entry.keepUntil = now + keepMs;
       entry.value = outcome;
-    } else {
+    } else if (entry.refresh === refresh) {
+      // (A refresh a later forced one replaced answers its own readers only: the cache waits for the newer.)
       entry.refresh = undefined;
       if (current && outcome === entry.value) {
         // The same value: the entry stays, with its promise, result lists and parsed JSON (which handlers
@@ -158,7 +167,7 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
   const error = outcome ?? new SecretError(miss.id, 'InternalError', `reading secret ${miss.id} produced no result; this is a bug in cdk-app-secrets`);
   if (refresh === undefined) {
     if (current) cache.delete(key);
-  } else {
+  } else if (entry.refresh === refresh) {
     // The cached value stays for everyone it is fresh enough for; the next expired read retries.
     entry.refresh = undefined;
     entry.refreshFailed = true;

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { lambdaLikeEnv, rejection, restoreEnv, root, runNode, sleep, useEndpoint } from './helpers';
 import { PLACEHOLDER_MARKER_KEY } from '../../lib/env-contract';
 import {
+  clearSecretCache,
   configureSecrets,
   getSecretJson,
   getSecrets,
@@ -339,6 +340,38 @@ describe('with the extension\'s own cache on (CDK\'s paramsAndSecrets default)',
     await getSecrets(a, { forceRefresh: true })[0];
     expect(caching.requests.map((r) => r.secretId)).toEqual([a, a]);
     expect(sdkRequests()).toHaveLength(0);
+  });
+
+  test('withSecrets joining an expiry refresh already going through the extension still gets the rotated value', async () => {
+    const a = seed();
+    await getSecrets(a)[0];
+    fake.putSecret(a, 'new-password');
+    // Another path of the handler reads with a short max age: its refresh goes through the extension.
+    const expiring = getSecrets(a, { maxAgeSeconds: 0 })[0];
+    const used: string[] = [];
+    const result = await withSecrets([a], ([password]) => {
+      used.push(password);
+      if (password !== 'new-password') throw Object.assign(new Error('password authentication failed'), { code: '28P01' });
+      return 'rows';
+    }, { isAuthError: (e) => (e as { code?: string }).code === '28P01' });
+    expect({ result, used }).toEqual({ result: 'rows', used: [`value-${a}`, 'new-password'] });
+    await expiring;
+    expect(await getSecrets(a)[0]).toBe('new-password');
+  });
+
+  test.each([
+    ['an expired value', {}, true],
+    ['an expired value of a version stage', { versionStage: 'AWSCURRENT' }, true],
+    ['a value no longer cached', {}, false],
+  ])('getSecretJson and a forced getSecrets started in the same turn (%s) both get the rotated value', async (_, version, cached) => {
+    const a = seed(() => JSON.stringify({ password: 'old' }));
+    await getSecrets(a, version)[0];
+    if (!cached) clearSecretCache();
+    fake.putSecret(a, JSON.stringify({ password: 'new' }));
+    const json = getSecretJson<{ password: string }>(a, { ...version, maxAgeSeconds: 0 });
+    const [forced] = getSecrets(a, { ...version, forceRefresh: true });
+    expect([(await json).password, JSON.parse(await forced).password]).toEqual(['new', 'new']);
+    expect(sdkRequests()).toHaveLength(1); // one request, forced, serves both
   });
 
   test('plain misses still go through the extension', async () => {

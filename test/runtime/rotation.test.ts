@@ -165,3 +165,90 @@ test('the value a rotation refresh brought is still served stale in a later outa
   fake.injectFault({ kind: 'server-error', secretId: name });
   expect(await getSecrets(name)).toEqual([creds('new-pw')]);
 });
+
+describe('a forced refresh is answered by a request sent after it was asked, not one already on its way', () => {
+  /** Wait until the fake has received `count` requests (the read has left, its answer is on the way). */
+  async function sent(count: number): Promise<void> {
+    while (fake.requests.length < count) await sleep(5);
+  }
+
+  test('withSecrets after a rotation gets the new value while an expiry refresh sent before the rotation is still on its way', async () => {
+    const db = database('old-pw');
+    const name = `rotation/db-${++seq}`;
+    fake.putSecret(name, creds(db.password));
+    await getSecrets(name);
+    fake.resetCalls();
+    // Another path of the handler reads with a short max age: its refresh leaves before the rotation.
+    fake.injectFault({ kind: 'late-answer', secretId: name, delayMs: 400, times: 1 });
+    const expiring = getSecrets(name, { maxAgeSeconds: 0 })[0];
+    await sent(1);
+    fake.putSecret(name, creds('new-pw'));
+    db.password = 'new-pw';
+    const rows = await withSecrets([name], ([json]) => db.query(json), { isAuthError });
+    expect(rows).toBe('rows for app');
+    expect(await expiring).toBe(creds('old-pw'));
+    // The older answer, arriving last, does not put the old value back in the cache.
+    expect(await getSecrets(name)).toEqual([creds('new-pw')]);
+  });
+
+  test('a forced refresh asked for while a first read sent before the rotation is still on its way gets the new value', async () => {
+    const name = `rotation/db-${++seq}`;
+    fake.putSecret(name, 'old');
+    fake.injectFault({ kind: 'late-answer', secretId: name, delayMs: 400, times: 1 });
+    const first = getSecrets(name)[0];
+    await sent(1);
+    fake.putSecret(name, 'new');
+    expect(await getSecrets(name, { forceRefresh: true })[0]).toBe('new');
+    expect(await first).toBe('old');
+    expect(await getSecrets(name)).toEqual(['new']);
+  });
+
+  test('a forced refresh asked for while a forced refresh sent before the rotation is still on its way gets the new value', async () => {
+    const name = `rotation/db-${++seq}`;
+    fake.putSecret(name, 'old');
+    await getSecrets(name);
+    fake.injectFault({ kind: 'late-answer', secretId: name, delayMs: 400, times: 1 });
+    const earlier = getSecrets(name, { forceRefresh: true })[0];
+    await sent(2);
+    fake.putSecret(name, 'new');
+    expect(await getSecrets(name, { forceRefresh: true })[0]).toBe('new');
+    expect(await earlier).toBe('old');
+    expect(await getSecrets(name)).toEqual(['new']);
+  });
+
+  test('a plain and a forced read of one id asked for in the same turn share one request', async () => {
+    const name = `rotation/db-${++seq}`;
+    fake.putSecret(name, 'old');
+    await getSecrets(name);
+    fake.putSecret(name, 'new');
+    fake.resetCalls();
+    const expiring = getSecrets(name, { maxAgeSeconds: 0 })[0];
+    const forced = getSecrets(name, { forceRefresh: true })[0];
+    expect([await expiring, await forced]).toEqual(['new', 'new']);
+    expect(fake.requests).toHaveLength(1);
+  });
+
+  test('with serveStale, a forced refresh that fails rejects instead of serving the cached value', async () => {
+    configureSecrets({ serveStale: true, staleWaitMs: 0 });
+    const name = `rotation/db-${++seq}`;
+    fake.putSecret(name, 'old');
+    await getSecrets(name, { maxAgeSeconds: 0 });
+    fake.injectFault({ kind: 'server-error', secretId: name });
+    const error = await rejection(getSecrets(name, { forceRefresh: true, serveStale: true })[0]);
+    expect(error.code).toBe('InternalServiceError');
+  });
+
+  test('with serveStale, a forced refresh asked for while an expiry refresh is still on its way gets the new value, not the stale one', async () => {
+    configureSecrets({ serveStale: true, staleWaitMs: 0 });
+    const name = `rotation/db-${++seq}`;
+    fake.putSecret(name, 'old');
+    await getSecrets(name);
+    fake.resetCalls();
+    fake.injectFault({ kind: 'late-answer', secretId: name, delayMs: 400, times: 1 });
+    const stale = getSecrets(name, { maxAgeSeconds: 0 })[0];
+    await sent(1);
+    fake.putSecret(name, 'new');
+    expect(await getSecrets(name, { forceRefresh: true, serveStale: true })[0]).toBe('new');
+    expect(await stale).toBe('old');
+  });
+});

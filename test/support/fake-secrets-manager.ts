@@ -36,6 +36,8 @@ export type FakeOperation = 'GetSecretValue' | 'BatchGetSecretValue' | 'Describe
  * Kinds of injected faults.
  * - `throttle`: 400 ThrottlingException; `server-error`: 500 InternalServiceError (both retried by the SDK);
  * - `slow`: answer normally after `delayMs` (default 10 s); `drop-connection`: destroy the socket without answering;
+ * - `late-answer`: answer with the secret as it was when the request arrived, after `delayMs` (default 10 s): a reply
+ *   still on its way while the secret is rotated;
  * - `access-denied`: AccessDeniedException; `kms-decrypt`: DecryptionFailure; `not-found`: ResourceNotFoundException.
  *   With `secretId` on BatchGetSecretValue these three become per-secret `Errors` entries; otherwise the whole request fails.
  * - `hang`: read the request and never answer (the connection stays open);
@@ -45,7 +47,7 @@ export type FakeOperation = 'GetSecretValue' | 'BatchGetSecretValue' | 'Describe
  * - `proxy-page`: answer 413 with a proxy's HTML page, as a proxy that limits request bodies does for a large write.
  */
 export type FaultKind = 'throttle' | 'server-error' | 'slow' | 'drop-connection' | 'access-denied' | 'kms-decrypt' | 'not-found'
-| 'hang' | 'stall-body' | 'malformed-body' | 'proxy-page';
+| 'hang' | 'stall-body' | 'malformed-body' | 'proxy-page' | 'late-answer';
 
 /** A fault to inject. Omitted `operation`/`secretId` match any. */
 export interface FaultSpec {
@@ -55,7 +57,7 @@ export interface FaultSpec {
   readonly secretId?: string;
   /** How many matching requests (or batch items) it applies to; default unlimited. */
   readonly times?: number;
-  /** Delay for `slow`, in ms (default 10000); other kinds wait this long before failing (default 0). */
+  /** Delay for `slow` and `late-answer`, in ms (default 10000); other kinds wait this long before failing (default 0). */
   readonly delayMs?: number;
   /** The `message` of an error answer, instead of the usual text (e.g. one that quotes a secret value). */
   readonly message?: string;
@@ -357,6 +359,17 @@ export async function startFakeSecretsManager(options: FakeSecretsManagerOptions
       if (requestFault.kind === 'proxy-page') {
         res.writeHead(413, { 'content-type': 'text/html' }).end('<html><body>413 Request Entity Too Large: blocked by the proxy</body></html>');
         return;
+      }
+      if (requestFault.kind === 'late-answer') {
+        let answer: [number, unknown];
+        try {
+          answer = [200, handle(operation, body)];
+        } catch (e) {
+          if (!(e instanceof ApiError)) throw e;
+          answer = [e.status, { __type: e.type, message: e.message }];
+        }
+        await sleep(requestFault.delayMs ?? 10_000);
+        return send(res, answer[0], answer[1]);
       }
       if (requestFault.kind !== 'slow' && requestFault.delayMs) await sleep(requestFault.delayMs);
       if (requestFault.kind === 'stall-body' || requestFault.kind === 'malformed-body') {
