@@ -37,6 +37,9 @@ export interface Miss extends QueuedRequest {
 
 const noop = (): void => {};
 
+/** The Lambda extension's longest cache TTL (SECRETS_MANAGER_TTL; CDK refuses more). */
+const EXTENSION_MAX_TTL_MS = 300_000;
+
 /** @internal The cache key and entry of `id` for this read. */
 export function lookup(id: string, ctx: ReadContext): { key: string; entry: CacheEntry | undefined } {
   const key = cacheKey(id, ctx.version);
@@ -55,7 +58,7 @@ export function readMiss(id: string, key: string, entry: CacheEntry | undefined,
     entry.usedAt = ctx.now;
     const waiting = entry.queued;
     if (ctx.force && waiting !== undefined) {
-      waiting.force = true;
+      waiting.forcedAt = ctx.now;
       return (waiting.refresh ?? entry).promise;
     }
   }
@@ -68,7 +71,7 @@ export function readMiss(id: string, key: string, entry: CacheEntry | undefined,
       // A forced refresh replaces one already sent: that one then answers only its own readers.
       entry.refresh = refresh = { ...d, startedAt: ctx.now };
     }
-    const miss: Miss = { id, key, entry, refresh, force: ctx.force, ...d };
+    const miss: Miss = { id, key, entry, refresh, forcedAt: ctx.force ? ctx.now : entry.forcedAt, ...d };
     misses.push(entry.queued = miss);
   }
   if (refresh === undefined) return entry.promise; // a first fetch
@@ -111,9 +114,12 @@ export function startFetch(misses: readonly Miss[], ctx: ReadContext): void {
 function flush(): void {
   const batch = queued ?? [];
   queued = undefined;
+  const now = Date.now();
   const groups = new Map<string, { version: VersionSelector | undefined; force: boolean; ids: string[]; byId: Map<string, Queued[]> }>();
   for (const q of batch) {
-    const force = q.miss.force;
+    // Forced, or refreshing a value a forced read brought while a caching extension may still hold the
+    // one before it (undefined > n is false: never forced).
+    const force = q.miss.forcedAt! > now - EXTENSION_MAX_TTL_MS;
     q.miss.entry.queued = undefined; // sent: a forced read no longer joins it
     const groupKey = (force ? 'forced' : '') + cacheKey('', q.version);
     let group = groups.get(groupKey);
@@ -161,6 +167,8 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
         cacheInsert(key, { promise: refresh.promise, value: outcome, fetchedAt: now, keepUntil: now + keepMs, usedAt: now }, now, maxEntries);
       }
     }
+    const cached = cache.get(key);
+    if (miss.forcedAt && cached?.value === outcome) cached.forcedAt = miss.forcedAt;
     miss.resolve(outcome);
     return;
   }

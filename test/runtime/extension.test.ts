@@ -374,6 +374,36 @@ describe('with the extension\'s own cache on (CDK\'s paramsAndSecrets default)',
     expect(sdkRequests()).toHaveLength(1); // one request, forced, serves both
   });
 
+  test('after a forced refresh, a later expiry refresh does not bring back the old value the extension still caches', async () => {
+    const a = seed();
+    await getSecrets(a)[0];
+    fake.putSecret(a, 'rotated');
+    expect(await getSecrets(a, { forceRefresh: true })[0]).toBe('rotated');
+    // A short max age (configureSecrets({ maxAgeSeconds: 60 }) a minute later): the value expires, the
+    // extension's copy from before the rotation does not (its TTL is 300 s).
+    expect(await getSecrets(a, { maxAgeSeconds: 0 })[0]).toBe('rotated');
+    expect(await getSecrets(a)[0]).toBe('rotated');
+  });
+
+  test('refreshes skip the extension only for its TTL (300 s at most) after the forced read, then use it again', async () => {
+    const a = seed();
+    await getSecrets(a)[0];
+    fake.putSecret(a, 'rotated');
+    const forcedAt = Date.now();
+    await getSecrets(a, { forceRefresh: true })[0];
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      clock.mockReturnValue(forcedAt + 200_000);
+      expect(await getSecrets(a, { maxAgeSeconds: 0 })[0]).toBe('rotated'); // with the SDK
+      clock.mockReturnValue(forcedAt + 301_000); // past the TTL of the forced read, not of the refresh after it
+      caching.resetRequests();
+      expect(await getSecrets(a, { maxAgeSeconds: 0 })[0]).toBe('rotated');
+      expect(caching.requests.map((r) => r.secretId)).toEqual([a]);
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   test('plain misses still go through the extension', async () => {
     const a = seed();
     await getSecrets(a)[0];
