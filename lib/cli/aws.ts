@@ -134,7 +134,11 @@ export function attemptsOf(e: unknown): number | undefined {
 
 /** An error no secret can get past (credentials, region): it ends the command, where others end one secret. */
 export class FatalAwsError extends CliError {
-  constructor(message: string) {
+  /**
+   * @param beforeWriting the message when the request was a check that `set` or `load` makes before
+   *   writing: what it was doing, and that nothing was written
+   */
+  constructor(message: string, readonly beforeWriting: string = message) {
     super(message);
     this.name = 'FatalAwsError';
   }
@@ -163,8 +167,10 @@ export function fatalAwsError(e: unknown, entry: SecretEntry, action: 'reading' 
       'Set AWS_REGION (or a region in your AWS profile), or give the stack an env in the app.');
   }
   if (['UnrecognizedClientException', 'InvalidSignatureException', 'ExpiredTokenException', 'InvalidClientTokenId'].includes(code)) {
-    return new FatalAwsError(`AWS rejected the credentials (${code}) while ${action} secret ${entry.secretName}${action === 'writing' ? ', so it was not written' : ''}. ` +
-      'Refresh them (e.g. `aws sso login`) or check AWS_PROFILE.');
+    const rejected = (doing: string) => `AWS rejected the credentials (${code}) while ${doing}. Refresh them (e.g. \`aws sso login\`) or check AWS_PROFILE.`;
+    return action === 'writing'
+      ? new FatalAwsError(rejected(`writing secret ${entry.secretName}, so it was not written`))
+      : new FatalAwsError(rejected(`reading secret ${entry.secretName}`), rejected(`checking secret ${entry.secretName} before writing, so nothing was written`));
   }
   return undefined;
 }

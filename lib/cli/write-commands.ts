@@ -60,7 +60,7 @@ async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<num
   if (entry.deployTimeRefs) throw new CliError(`not set: ${entry.name}: ${deployTimeNameProblem(entry)}`);
   // Before asking for a value that could not be written.
   await resolveCredentials(entry);
-  await refuseUnwritable(entry);
+  await checkedBeforeWriting(refuseUnwritable(entry));
   const value = await readValue(entry, args.fromFile, (text) => io.err(text));
   const problems = valueProblems(entry, value);
   if (problems.length > 0) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${problems.join('; ')}`);
@@ -97,7 +97,7 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   }
 
   const targets = planned.map(({ item, entry }) => ({ item, entry: entry! }));
-  const statuses = await checkSecrets(targets.map(({ entry }) => entry));
+  const statuses = await checkedBeforeWriting(checkSecrets(targets.map(({ entry }) => entry)));
   const checked = targets.map(({ entry }, i) => ({ entry, status: statuses[i] }));
   const missing = checked.filter(({ status }) => status.status === 'missing');
   const elsewhere = checked.filter(({ status }) => status.errorCode === LOCATION_MISMATCH);
@@ -204,6 +204,18 @@ async function writeValues(plan: readonly PlannedWrite[], args: ParsedArgs, io: 
   }
   if (stop !== undefined) throw stop;
   return { written, failures };
+}
+
+/**
+ * The checks `set` and `load` make before writing, reading the secrets: credentials AWS rejects
+ * there are reported as rejected for that check, with nothing written, not as a failed read.
+ */
+async function checkedBeforeWriting<T>(check: Promise<T>): Promise<T> {
+  try {
+    return await check;
+  } catch (e) {
+    throw e instanceof FatalAwsError ? new FatalAwsError(e.beforeWriting) : e;
+  }
 }
 
 /**

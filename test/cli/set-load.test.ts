@@ -229,6 +229,17 @@ describe('set', () => {
     expect(result.stderr).not.toContain('while reading');
   });
 
+  test('credentials AWS rejects on every request (expired before the command): says so for the check before the write, and that nothing was written', async () => {
+    fx.endpoint.injectFault({ kind: 'access-denied', errorType: 'ExpiredTokenException', message: 'The security token included in the request is expired' });
+    for (const stack of ['Shop-dev', 'Prod/Shop']) {
+      const result = await fx.cli(['set', 'stripe-api-key', '--stack', stack], { stdin: fx.remember('x', 'sk_expired_all_5e1f') });
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/AWS rejected the credentials \(ExpiredTokenException\) while checking secret \S+\/stripe-api-key before writing, so nothing was written\. Refresh them/);
+      expect(result.stderr).not.toContain('while reading');
+    }
+    expect(puts()).toBe(0);
+  });
+
   test('a connection cut before the answer to the write: says so, and that it may have been written', async () => {
     fx.endpoint.injectFault({ kind: 'drop-connection', operation: 'PutSecretValue' });
     const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_reset_write_8a1f0c') });
@@ -475,6 +486,16 @@ describe('load', () => {
     expect(result.stderr).toContain('1 secret could not be checked; nothing was written');
     expect(puts()).toBe(0);
   }, 30_000);
+
+  test('credentials AWS rejects on every request (expired before the load): one message for the check before the writes, saying nothing was written', async () => {
+    fx.endpoint.injectFault({ kind: 'access-denied', errorType: 'ExpiredTokenException', message: 'The security token included in the request is expired' });
+    const result = await fx.cli(['load', localFile(), '--stack', 'Shop-dev']);
+    expect(result.code).toBe(1);
+    expect(result.stderr.match(/AWS rejected the credentials/g)).toHaveLength(1);
+    expect(result.stderr).toMatch(/AWS rejected the credentials \(ExpiredTokenException\) while checking secret Shop-dev\/dev\/\S+ before writing, so nothing was written\. Refresh them/);
+    expect(result.stderr).not.toContain('while reading');
+    expect(puts()).toBe(0);
+  });
 
   test('credentials that expire during the writes: stops at the first rejected write, once, saying what was written and to load again', async () => {
     fx.endpoint.injectFault({ kind: 'access-denied', operation: 'PutSecretValue', errorType: 'ExpiredTokenException', message: 'The security token included in the request is expired', times: 99 });
