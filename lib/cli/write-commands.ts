@@ -221,28 +221,40 @@ async function checkedBeforeWriting<T>(check: Promise<T>): Promise<T> {
 /**
  * Fails before the value is asked for when the write could not succeed: no answer, no connection,
  * or an answer that is not Secrets Manager's (DescribeSecret, in every stack, environment-agnostic
- * ones too). In a stack with a known account it also refuses a secret looked up by name (see
+ * ones too); a secret that does not exist (a stack or stage not deployed yet) or is scheduled for
+ * deletion. In a stack with a known account it also refuses a secret looked up by name (see
  * secretIdOf) when the same-named secret that answers is in another account: the credentials are
- * for the wrong one. Other failures (not found, access denied: a role may have PutSecretValue
- * alone) are left to PutSecretValue, which reports them with what to do.
+ * for the wrong one. Other failures (access denied: a role may have PutSecretValue alone) are left
+ * to PutSecretValue, which reports them with what to do.
  */
 async function refuseUnwritable(entry: SecretEntry): Promise<void> {
   const secretId = secretIdOf(entry);
-  let arn: string | undefined;
+  let described: { ARN?: string; DeletedDate?: Date };
   try {
-    arn = (await clientFor(entry.region).send(new (loadSdk().DescribeSecretCommand)({ SecretId: secretId }))).ARN;
+    described = await clientFor(entry.region).send(new (loadSdk().DescribeSecretCommand)({ SecretId: secretId }));
   } catch (e) {
     const fatal = fatalAwsError(e, entry);
     if (fatal) throw fatal;
     // The write would wait as long again, or fail the same way, after the value was asked for.
     const unanswered = noAnswer(entry, e);
     if (unanswered) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${unanswered.detail}; nothing was written`);
+    if (errorCode(e) === 'ResourceNotFoundException') throw notFoundError(entry);
     return;
   }
   // An ARN reaches the account it names; without an account there is none to compare.
-  if (!entry.account || secretId.startsWith('arn:')) return;
-  const mismatch = locationMismatch(entry, arn);
+  const mismatch = entry.account && !secretId.startsWith('arn:') ? locationMismatch(entry, described.ARN) : undefined;
   if (mismatch) throw new CliError(`not set: ${entry.name} (${entry.secretName}): ${mismatch}; nothing was written`);
+  if (described.DeletedDate) throw scheduledForDeletionError(entry);
+}
+
+function notFoundError(entry: SecretEntry): CliError {
+  return new CliError(`secret ${entry.secretName} does not exist in ${whereOf(entry)}: ${entry.imported
+    ? 'it is created outside this app; create it first (aws secretsmanager create-secret)'
+    : `deploy the stack first (npx cdk deploy ${entry.stack.displayName})`}`);
+}
+
+function scheduledForDeletionError(entry: SecretEntry): CliError {
+  return new CliError(`secret ${entry.secretName} is scheduled for deletion: restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}, then set it again`);
 }
 
 /** PutSecretValue; resolves with the new version id, or rejects with a CliError that says what to do. */
@@ -256,14 +268,8 @@ async function putValue(entry: SecretEntry, value: string): Promise<string> {
     const fatal = fatalAwsError(e, entry, 'writing');
     if (fatal) throw fatal;
     const code = errorCode(e);
-    if (code === 'ResourceNotFoundException') {
-      throw new CliError(`secret ${entry.secretName} does not exist in ${whereOf(entry)}: ${entry.imported
-        ? 'it is created outside this app; create it first (aws secretsmanager create-secret)'
-        : `deploy the stack first (npx cdk deploy ${entry.stack.displayName})`}`);
-    }
-    if (isScheduledForDeletion(e)) {
-      throw new CliError(`secret ${entry.secretName} is scheduled for deletion: restore it with aws secretsmanager restore-secret --secret-id ${entry.secretName}, then set it again`);
-    }
+    if (code === 'ResourceNotFoundException') throw notFoundError(entry);
+    if (isScheduledForDeletion(e)) throw scheduledForDeletionError(entry);
     if (code === 'AccessDeniedException') {
       throw new CliError(`access denied writing ${entry.secretName}: your credentials need secretsmanager:PutSecretValue on ${secretId}` +
         ' (and kms:GenerateDataKey on its key, if it uses a customer-managed one)');

@@ -203,6 +203,25 @@ describe('set', () => {
     expect(deleted.stderr).toContain('scheduled for deletion: restore it with aws secretsmanager restore-secret --secret-id Shop-dev/dev/webhook-signing-key');
   });
 
+  test('a secret of a stack or stage not deployed yet (or scheduled for deletion) fails before the value is asked for', async () => {
+    fx.endpoint.deleteSecret('Prod-Shop/prod/stripe-api-key');
+    fx.endpoint.deleteSecret('Shop-dev/dev/stripe-api-key');
+    for (const stack of ['Prod/Shop', 'Shop-dev']) {
+      const missing = await runCliInPty(['set', 'stripe-api-key', '--stack', stack, '--app', fx.outdir], { env: fx.env(), input: 'sk_never_typed_4d1' });
+      fx.outputs.push(missing);
+      expect(missing.code).toBe(1);
+      expect(missing.stdout).toContain(`deploy the stack first (npx cdk deploy ${stack})`);
+      expect(missing.stdout).not.toContain('input hidden');
+    }
+    fx.endpoint.scheduleDeletion('Shop-dev/dev/webhook-signing-key');
+    const deleted = await runCliInPty(['set', 'webhook-signing-key', '--stack', 'Shop-dev', '--app', fx.outdir], { env: fx.env(), input: 'whsec_never_typed_4d2' });
+    fx.outputs.push(deleted);
+    expect(deleted.code).toBe(1);
+    expect(deleted.stdout).toContain('scheduled for deletion: restore it with aws secretsmanager restore-secret --secret-id Shop-dev/dev/webhook-signing-key');
+    expect(deleted.stdout).not.toContain('input hidden');
+    expect(puts()).toBe(0);
+  });
+
   test('access denied names the permission that is missing', async () => {
     fx.endpoint.injectFault({ kind: 'access-denied', operation: 'PutSecretValue' });
     const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: fx.remember('x', 'sk_denied_0b7d33e4') });
