@@ -83,6 +83,11 @@ export function findSecret(entries: readonly SecretEntry[], name: string): Secre
   return candidates[0];
 }
 
+/** Whether two entries are one secret in AWS: one name (or complete ARN), account and region (unknown ones: the default). */
+export function sameSecret(a: SecretEntry, b: SecretEntry): boolean {
+  return a.secretName === b.secretName && a.arn === b.arn && a.account === b.account && a.region === b.region;
+}
+
 function safeEnvKey(key: string): string | undefined {
   const derived = secretEnvKey(key);
   return derived.length > '_SECRET_NAME'.length ? derived : undefined;

@@ -6,7 +6,7 @@ import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { readLoadFile } from './load-file';
 import { Io } from './output';
-import { describeStacks, findSecret, knownNames, selectOneStack } from './select';
+import { describeStacks, findSecret, knownNames, sameSecret, selectOneStack } from './select';
 import { checkSecrets, deployTimeNameProblem, fingerprint, SecretStatus } from './status';
 import { readValue, STDIN_FILE, valueProblems } from './values';
 
@@ -37,9 +37,10 @@ export async function setCommand(args: ParsedArgs, io: Io): Promise<number> {
 }
 
 /**
- * Without --stack: the one secret `name` names in the whole assembly (a physical name is unique;
- * a logical name may be in several stacks, and then --stack decides). Undefined to fall back to
- * the one-stack rules.
+ * Without --stack: the one secret `name` names in the whole assembly (a physical name is unique in
+ * an account and region; a logical name may be in several stacks, and then --stack decides). Stacks
+ * that all read one secret (imported by each, in one account and region) name that one secret.
+ * Undefined to fall back to the one-stack rules.
  */
 function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined {
   const all = readAssembly(assemblyDir(args.app));
@@ -49,7 +50,7 @@ function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined
   const matches = byPhysical.length > 0
     ? byPhysical
     : all.map((stack) => findSecret(inventory.filter((e) => e.stack === stack), name)).filter((e) => e !== undefined);
-  if (matches.length === 1) return matches[0];
+  if (matches.length > 0 && matches.every((e) => sameSecret(e!, matches[0]!))) return matches[0];
   if (matches.length > 1) {
     throw new CliError(`'${name}' is a secret of ${matches.length} stacks (${matches.map((e) => e!.stack.displayName).join(', ')}); choose one with --stack`);
   }

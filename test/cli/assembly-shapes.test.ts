@@ -196,6 +196,42 @@ test('a function in a region the secret is replicated to (its variable holds the
   }
 });
 
+test('a secret two stacks of one account and region both import is one secret: set by its physical name (or logical name) needs no --stack; the same name in another region still does', async () => {
+  const synthImporters = (dir: string, regions: readonly string[]) => {
+    const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
+    for (const region of regions) {
+      const stage = new Stage(app, region === 'eu-west-1' ? 'Prod' : 'Dr', { env: { account: '123456789012', region } });
+      for (const id of ['Api', 'Worker']) {
+        const stack = new Stack(stage, id);
+        AppSecret.fromSecretName(stack, 'Shared', { secretName: 'legacy/shared-token', name: 'shared-token' }).grantRead(inlineFunction(stack, 'Fn'));
+      }
+    }
+    app.synth();
+  };
+  const oneRegion = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-shared-import-'));
+  const twoRegions = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-shared-import-'));
+  try {
+    synthImporters(oneRegion, ['eu-west-1']);
+    synthImporters(twoRegions, ['eu-west-1', 'us-west-2']);
+    const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    endpoint.putSecret('legacy/shared-token', 'shared_token_old_value_a1');
+    for (const name of ['legacy/shared-token', 'shared-token']) {
+      const set = await runCli(['set', name, '--app', oneRegion], { env, stdin: `shared_token_new_value_${name.length}` });
+      expect(set.stderr).not.toContain('choose one with --stack');
+      expect(set.code).toBe(0);
+      expect(set.stdout).toMatch(/^set shared-token: legacy\/shared-token, version /);
+    }
+    endpoint.resetCalls();
+    const ambiguous = await runCli(['set', 'legacy/shared-token', '--app', twoRegions], { env, stdin: 'shared_token_never_written_b2' });
+    expect(ambiguous.code).toBe(1);
+    expect(ambiguous.stderr).toContain('choose one with --stack');
+    expect(endpoint.calls.PutSecretValue).toBe(0);
+  } finally {
+    fs.rmSync(oneRegion, { recursive: true, force: true });
+    fs.rmSync(twoRegions, { recursive: true, force: true });
+  }
+});
+
 test('check of many secrets behind an endpoint that never answers gives up on the region after the first timeouts, instead of waiting out each secret', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-many-'));
   try {
