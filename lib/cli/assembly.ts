@@ -186,7 +186,8 @@ export function stackTemplates(stack: AssemblyStack): CfnTemplate[] {
     for (const resource of Object.values(template.Resources ?? {})) {
       if (resource.Type !== 'AWS::CloudFormation::Stack') continue;
       // Without asset metadata (cdk synth --no-asset-metadata), the template URL's object key names the file.
-      const file = resource.Metadata?.['aws:asset:path'] ?? assetFileOfUrl(stack, resource.Properties?.TemplateURL);
+      const url = resource.Properties?.TemplateURL;
+      const file = resource.Metadata?.['aws:asset:path'] ?? assetFileOfUrl(stack, url) ?? legacyAssetFileOfUrl(stack, url);
       if (typeof file === 'string' && file.endsWith('.json')) {
         const nested = path.join(stack.dir, file);
         if (fs.existsSync(nested)) visit(readJson(nested), depth + 1);
@@ -204,6 +205,23 @@ function assetFileOfUrl(stack: AssemblyStack, url: unknown): string | undefined 
   if (typeof tail !== 'string') return undefined;
   const key = Object.keys(stack.assetFiles).find((objectKey) => tail === objectKey || tail.endsWith(`/${objectKey}`));
   return key === undefined ? undefined : stack.assetFiles[key];
+}
+
+/**
+ * The asset file a template URL points to through the LegacyStackSynthesizer's asset parameters
+ * (`AssetParameters<asset id>S3Bucket...`, passed into nested stacks as `referenceto...` parameters):
+ * that synthesizer writes no asset manifest, only an `aws:cdk:asset` metadata entry per asset.
+ */
+function legacyAssetFileOfUrl(stack: AssemblyStack, url: unknown): string | undefined {
+  if (url === undefined) return undefined;
+  const text = JSON.stringify(url);
+  for (const entries of Object.values(stack.metadata)) {
+    for (const { type, data } of entries) {
+      const asset = data as { id?: unknown; path?: unknown } | undefined;
+      if (type === 'aws:cdk:asset' && typeof asset?.id === 'string' && typeof asset.path === 'string' && text.includes(`AssetParameters${asset.id}`)) return asset.path;
+    }
+  }
+  return undefined;
 }
 
 function readJson(file: string): any {
