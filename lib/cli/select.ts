@@ -83,6 +83,25 @@ export function findSecret(entries: readonly SecretEntry[], name: string): Secre
   return candidates[0];
 }
 
+/**
+ * Where else the assembly has a secret `name`, for "no such secret" messages: with the secrets in a
+ * stack of their own and the functions in others, people name the functions' stack. Undefined if nowhere.
+ */
+export function secretElsewhere(inventory: readonly SecretEntry[], name: string, stack: AssemblyStack): string | undefined {
+  const has = (other: AssemblyStack) => {
+    try {
+      return findSecret(inventory.filter((entry) => entry.stack === other), name) !== undefined;
+    } catch {
+      return true; // Several spellings match there: it still has the name.
+    }
+  };
+  const stacks = [...new Set(inventory.map((entry) => entry.stack))].filter((other) => other !== stack && has(other))
+    .map((other) => other.displayName);
+  if (stacks.length === 0) return undefined;
+  const quoted = (path: string) => (/^[A-Za-z0-9/_.-]+$/.test(path) ? path : `'${path}'`);
+  return `it is a secret of stack${stacks.length > 1 ? 's' : ''} ${stacks.join(', ')}; use --stack ${stacks.length > 1 ? 'with one of them' : quoted(stacks[0])}`;
+}
+
 /** Whether two entries are one secret in AWS: one name (or complete ARN), account and region (unknown ones: the default). */
 export function sameSecret(a: SecretEntry, b: SecretEntry): boolean {
   return a.secretName === b.secretName && a.arn === b.arn && a.account === b.account && a.region === b.region;

@@ -6,15 +6,16 @@ import { CliError, EXIT_FAILURE } from './errors';
 import { buildInventory, SecretEntry } from './inventory';
 import { readLoadFile } from './load-file';
 import { Io } from './output';
-import { describeStacks, findSecret, knownNames, sameSecret, selectOneStack } from './select';
+import { describeStacks, findSecret, knownNames, sameSecret, secretElsewhere, selectOneStack } from './select';
 import { checkSecrets, deployTimeNameProblem, fingerprint, SecretStatus } from './status';
 import { readValue, STDIN_FILE, valueProblems } from './values';
 
-/** The secrets of the one stack `--stack` names. */
-function stackSecrets(args: ParsedArgs, command: string): SecretEntry[] {
+/** The secrets of the one stack `--stack` names, and where else the assembly has a name it lacks. */
+function stackSecrets(args: ParsedArgs, command: string): { entries: SecretEntry[]; whereElse: (name: string) => string | undefined } {
   const all = readAssembly(assemblyDir(args.app));
   const stack = selectOneStack(all, args.stacks[0], command);
-  return buildInventory([stack], all);
+  let inventory: SecretEntry[] | undefined;
+  return { entries: buildInventory([stack], all), whereElse: (name) => secretElsewhere(inventory ??= buildInventory(all, all), name, stack) };
 }
 
 function capitalized(text: string): string {
@@ -28,10 +29,12 @@ function stackLabel(entries: readonly SecretEntry[], args: ParsedArgs): string {
 export async function setCommand(args: ParsedArgs, io: Io): Promise<number> {
   const name = args.target!;
   const entry = args.stacks.length === 0 ? findInAnyStack(args, name) : undefined;
-  const entries = entry ? [entry] : stackSecrets(args, 'set');
+  const { entries, whereElse } = entry ? { entries: [entry], whereElse: () => undefined } : stackSecrets(args, 'set');
   const found = entry ?? findSecret(entries, name);
   if (!found) {
-    throw new CliError(`stack ${stackLabel(entries, args)} has no secret '${name}'. Its secrets: ${knownNames(entries)}. ${capitalized(assemblyNote(assemblyDir(args.app)))}`);
+    const other = whereElse(name);
+    throw new CliError(`stack ${stackLabel(entries, args)} has no secret '${name}'` +
+      (other ? `: ${other}` : `. Its secrets: ${knownNames(entries)}. ${capitalized(assemblyNote(assemblyDir(args.app)))}`));
   }
   return setOne(found, args, io);
 }
@@ -71,7 +74,7 @@ async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<num
 }
 
 export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
-  const entries = stackSecrets(args, 'load');
+  const { entries, whereElse } = stackSecrets(args, 'load');
   const file = args.target!;
   const items = await readLoadFile(file);
   if (items.length === 0) throw new CliError(file === STDIN_FILE ? 'stdin has no entries: nothing was piped into it (load - reads the file from stdin)' : `${file} has no entries`);
@@ -84,7 +87,8 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   const duplicates = planned.filter(({ entry }, i) => entry && planned.findIndex((other) => other.entry === entry) !== i);
   if (unknown.length > 0 || invalid.length > 0 || duplicates.length > 0) {
     for (const { item } of unknown) {
-      io.out(item.keyShown ? `unknown     ${item.key} (${item.where}): not a secret of stack ${stack}\n`
+      const other = item.keyShown ? whereElse(item.key) : undefined;
+      io.out(item.keyShown ? `unknown     ${item.key} (${item.where}): not a secret of stack ${stack}${other ? `: ${other}` : ''}\n`
         : `unknown     ${item.where}: not a secret of stack ${stack} (its key is not shown, as it looks like part of a value: quote a value that runs over lines)\n`);
     }
     for (const problem of invalid) io.out(`invalid     ${problem}\n`);

@@ -257,6 +257,28 @@ test('a secret two stacks of one account and region both import is one secret: s
   }
 });
 
+test('set or load with --stack naming the stack whose functions read a secret another stack creates (a secrets stack): says which stack has it', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-secrets-stack-'));
+  try {
+    const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
+    const stripe = new AppSecret(new Stack(app, 'Secrets'), 'Stripe', { name: 'stripe-api-key', environment: 'dev', nameOutput: false });
+    stripe.grantRead(inlineFunction(new Stack(app, 'Api'), 'Checkout'));
+    app.synth();
+    const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    const set = await runCli(['set', 'stripe-api-key', '--app', dir, '--stack', 'Api'], { env, stdin: 'sk_secrets_stack_never_written_1' });
+    expect(set.code).toBe(1);
+    expect(set.stderr).toContain("stack Api has no secret 'stripe-api-key': it is a secret of stack Secrets; use --stack Secrets");
+    expect(set.stderr).not.toContain('run npx cdk synth');
+    const file = path.join(dir, 'load.json');
+    fs.writeFileSync(file, JSON.stringify({ 'stripe-api-key': 'sk_secrets_stack_never_written_2' }));
+    const load = await runCli(['load', file, '--app', dir, '--stack', 'Api'], { env });
+    expect(load.code).toBe(1);
+    expect(load.stdout).toContain('unknown     stripe-api-key (key "stripe-api-key"): not a secret of stack Api: it is a secret of stack Secrets; use --stack Secrets');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('check of many secrets behind an endpoint that never answers gives up on the region after the first timeouts, instead of waiting out each secret', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-many-'));
   try {
