@@ -300,7 +300,8 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
    * The grantee gets `secretsmanager:GetSecretValue` and `DescribeSecret` on this secret only (on
    * its replica, for a function in a replica's region), `secretsmanager:BatchGetSecretValue` (used
    * by the runtime's batched reads; it takes no resource, and returns only the secrets the caller
-   * may also `GetSecretValue`), and `kms:Decrypt` via Secrets Manager when a customer-managed key is
+   * may also `GetSecretValue`; not for the execution role of an ECS task or AWS Batch container,
+   * whose agent reads each secret by ARN), and `kms:Decrypt` via Secrets Manager when a customer-managed key is
    * used. Grants of many secrets to one principal share statements, sized to stay within IAM's
    * limits. A principal in another account is granted through the secret's resource policy.
    */

@@ -237,8 +237,9 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
   }
 
   // BatchGetSecretValue takes no resource scoping, so it can only be granted on '*'. It returns
-  // only the secrets the caller may also GetSecretValue, so it widens nothing on its own.
-  let grant = read.combine(grantMerged(grantee, {
+  // only the secrets the caller may also GetSecretValue, so it widens nothing on its own. The ECS
+  // agent, which reads a container's secrets with the execution role, never batches: no '*' there.
+  let grant = isExecutionRole(grantee) ? read : read.combine(grantMerged(grantee, {
     mergeKey: 'secretsmanager-batch',
     actions: ['secretsmanager:BatchGetSecretValue'],
     resourceArns: ['*'],
@@ -260,6 +261,15 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
     }));
   }
   return grant;
+}
+
+/**
+ * The execution role of an ECS task definition or AWS Batch container (`ecs.Secret.fromSecretsManager`
+ * grants it), created there: its owner names it `executionRole`. Duck-typed, so that synth loads no aws-ecs.
+ */
+function isExecutionRole(grantee: iam.IGrantable): boolean {
+  const owner = Construct.isConstruct(grantee) ? grantee.node.scope : undefined;
+  return owner !== undefined && (owner as { executionRole?: unknown }).executionRole === grantee;
 }
 
 /** Each secret's grant ARN per region (see grantArn). */

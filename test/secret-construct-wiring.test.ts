@@ -2,9 +2,11 @@
  * grantRead: the environment variable it writes and the least-privilege grant.
  */
 import * as path from 'path';
-import { App, CfnParameter } from 'aws-cdk-lib';
+import { App, CfnParameter, Size } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -201,6 +203,37 @@ describe('environment variable wiring', () => {
 });
 
 describe('least privilege', () => {
+  test('an ECS container\'s secret grants its execution role only this secret: the ECS agent reads it by ARN, never in a batch (no cdk-nag IAM5 on *)', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' });
+    const task = new ecs.FargateTaskDefinition(stack, 'Task');
+    task.addContainer('App', { image: ecs.ContainerImage.fromRegistry('nginx'), secrets: { STRIPE_API_KEY: ecs.Secret.fromSecretsManager(secret) } });
+    expect(policyStatements(stack)).toEqual([{
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      Effect: 'Allow',
+      Resource: { 'Fn::Sub': 'arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:Shop/prod/stripe-api-key-??????' },
+    }]);
+  });
+
+  test('an AWS Batch container\'s secret grants its execution role no BatchGetSecretValue either', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' });
+    new batch.EcsJobDefinition(stack, 'Job', {
+      container: new batch.EcsFargateContainerDefinition(stack, 'Container', {
+        image: ecs.ContainerImage.fromRegistry('nginx'), cpu: 1, memory: Size.gibibytes(2), secrets: { STRIPE_API_KEY: batch.Secret.fromSecretsManager(secret) },
+      }),
+    });
+    expect(policyStatements(stack).map((statement) => statement.Action)).not.toContainEqual('secretsmanager:BatchGetSecretValue');
+    expect(policyStatements(stack)).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] }));
+  });
+
+  test('an ECS task role, which the task\'s own code reads with (maybe this runtime), still gets BatchGetSecretValue', () => {
+    const stack = newStack();
+    const task = new ecs.FargateTaskDefinition(stack, 'Task');
+    new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' }).grantRead(task.taskRole);
+    expect(policyStatements(stack)).toContainEqual({ Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' });
+  });
+
   test('grants GetSecretValue and DescribeSecret on this secret only, and BatchGetSecretValue on *', () => {
     const stack = newStack();
     new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' }).grantRead(newFunction(stack));
