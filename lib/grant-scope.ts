@@ -7,6 +7,7 @@ import { ArnFormat, Fn, Stack, Stage, Token, TokenComparison } from 'aws-cdk-lib
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
 
 /** The partition of a literal region (`aws` when CDK does not know the region). */
 export function partitionOf(region: string): string {
@@ -41,6 +42,15 @@ export function inSecretAccount(grantee: iam.IGrantable, stack: Stack): iam.IGra
   const service = account === undefined && !('AWS' in principal.policyFragment.principalJson);
   if (!service && account !== stack.account) return grantee;
   return { grantPrincipal: new PrincipalInAccount(principal, stack.account) };
+}
+
+/**
+ * The execution role of an ECS task definition or AWS Batch container (`ecs.Secret.fromSecretsManager`
+ * grants it), created there: its owner names it `executionRole`. Duck-typed, so that synth loads no aws-ecs.
+ */
+export function isExecutionRole(grantee: iam.IGrantable): boolean {
+  const owner = Construct.isConstruct(grantee) ? grantee.node.scope : undefined;
+  return owner !== undefined && (owner as { executionRole?: unknown }).executionRole === grantee;
 }
 
 /** The principal's account; CDK gives an ArnPrincipal none, but a literal IAM ARN names it. */

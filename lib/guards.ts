@@ -1,8 +1,10 @@
 import { Annotations, IAspect, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { IConstruct } from 'constructs';
 import { PLACEHOLDER_MARKER_KEY } from './env-contract';
+import { isExecutionRole } from './grant-scope';
 import { topLevelStack } from './naming';
 import { invalidProp } from './validation';
 
@@ -153,4 +155,25 @@ export function initialValue(props: {
   } catch {
     return { placeholder: false };
   }
+}
+
+/** The id of the warning about the placeholder read when an ECS or AWS Batch container starts. */
+export const PLACEHOLDER_AT_LAUNCH_WARNING = 'cdk-app-secrets:placeholder-at-launch';
+
+/**
+ * `ecs.Secret.fromSecretsManager` grants the execution role, with which the agent puts the value into
+ * the container's environment when it starts: the placeholder, until a value is set, and no runtime
+ * there to recognise it.
+ */
+export function warnPlaceholderAtLaunch(secret: IConstruct, value: InitialValue, grantee: iam.IGrantable, name: string): void {
+  if (!value.placeholder || !isExecutionRole(grantee)) return;
+  Annotations.of(secret).addWarningV2(PLACEHOLDER_AT_LAUNCH_WARNING,
+    `secret '${secret.node.path}' is read by the ECS or AWS Batch agent with execution role '${(grantee as unknown as IConstruct).node.path}' when a container starts, ` +
+    "and it holds AppSecret's placeholder until a value is set: a container started before then gets the placeholder as its variable, or, " +
+    "for a JSON field (ecs.Secret.fromSecretsManager(secret, 'field')), which the placeholder lacks, does not start; " +
+    'a service deployed together with the secret starts its tasks before any value can be set. ' +
+    `Fix: deploy the secret first and set its value (npx cdk-app-secrets set ${name} --stack ${topLevelStack(secret).node.path}) before deploying ` +
+    'what starts the containers (containers started later read the new value; running ones keep theirs until replaced), ' +
+    'or, for a value CloudFormation may generate (a password), set generateSecretString; ' +
+    `then acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_AT_LAUNCH_WARNING}').`);
 }

@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { attachWired } from './attachment';
 import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
-import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnPlaceholderReference } from './guards';
+import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnPlaceholderAtLaunch, warnPlaceholderReference } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
 import { childPath, duplicateReplicaRegionErrors, invalidProp, MAX_DESCRIPTION_LENGTH, renderedTagErrors, replicaKeyRegionErrors, SNAPSHOT_FIX, SNAPSHOT_REASON, snapshotPolicyErrors, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
@@ -306,6 +306,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
    * limits. A principal in another account is granted through the secret's resource policy.
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    warnPlaceholderAtLaunch(this, this.initialValue, grantee, this.name);
     return grantReadAndWire(this, grantee, versionStages, {
       replicaRegions: this.readableReplicas(),
       resource: this.node.defaultChild as CfnResource,

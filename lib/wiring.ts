@@ -6,7 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { partialSecretArn } from './env-contract';
-import { accountKeysArn, decryptableKeyArn, grantArn, inSecretAccount, keyBehind, partitionOf, principalAccountOf } from './grant-scope';
+import { accountKeysArn, decryptableKeyArn, grantArn, inSecretAccount, isExecutionRole, keyBehind, partitionOf, principalAccountOf } from './grant-scope';
 import { guardFunction } from './guards';
 import { grantMerged } from './merged-grants';
 import { resolvedEnvironment, validateEnvironmentSize } from './service-limits';
@@ -261,15 +261,6 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
     }));
   }
   return grant;
-}
-
-/**
- * The execution role of an ECS task definition or AWS Batch container (`ecs.Secret.fromSecretsManager`
- * grants it), created there: its owner names it `executionRole`. Duck-typed, so that synth loads no aws-ecs.
- */
-function isExecutionRole(grantee: iam.IGrantable): boolean {
-  const owner = Construct.isConstruct(grantee) ? grantee.node.scope : undefined;
-  return owner !== undefined && (owner as { executionRole?: unknown }).executionRole === grantee;
 }
 
 /** Each secret's grant ARN per region (see grantArn). */

@@ -7,6 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -395,6 +396,42 @@ describe('dynamic references to the placeholder', () => {
     const generated = new AppSecret(stack, 'Generated', { name: 'generated', environment: 'prod', generateSecretString: { passwordLength: 32 } });
     const objectValue = new AppSecret(stack, 'Object', { name: 'object', environment: 'prod', secretObjectValue: { token: SecretValue.secretsManager('other') } });
     new CfnResource(stack, 'Thing', { type: 'Custom::Thing', properties: { A: generated.secretValue, B: objectValue.secretValueFromJson('token') } });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
+
+describe('the placeholder read by ECS when a container starts', () => {
+  function taskReading(secret: AppSecret, field?: string): ecs.FargateTaskDefinition {
+    const task = new ecs.FargateTaskDefinition(Stack.of(secret), 'Task');
+    task.addContainer('App', { image: ecs.ContainerImage.fromRegistry('nginx'), secrets: { DB: ecs.Secret.fromSecretsManager(secret, field) } });
+    return task;
+  }
+
+  test.each([
+    ['the whole secret, which the container would get as its variable', undefined],
+    ['a JSON field, without which the container does not start', 'password'],
+  ])('warns at synth for %s, with the order of deploy and set that avoids it', (_, field) => {
+    const stack = newStack();
+    taskReading(new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' }), field);
+    Annotations.fromStack(stack).hasWarning('/Shop/Db', Match.stringLikeRegexp(
+      "secret 'Shop/Db' is read by the ECS or AWS Batch agent with execution role 'Shop/Task/ExecutionRole' when a container starts, and it holds AppSecret's placeholder until a value is set.*" +
+      'Fix: .*npx cdk-app-secrets set db --stack Shop.*acknowledgeWarning\\(\'cdk-app-secrets:placeholder-at-launch\'\\)'));
+  });
+
+  test('gives no warning for a secret CloudFormation generates, nor once acknowledged', () => {
+    const stack = newStack();
+    taskReading(new AppSecret(stack, 'Generated', { name: 'generated', environment: 'prod', generateSecretString: { passwordLength: 32 } }));
+    const app2 = newStack(new App());
+    const secret = new AppSecret(app2, 'Db', { name: 'db', environment: 'prod' });
+    taskReading(secret);
+    CoreAnnotations.of(secret).acknowledgeWarning('cdk-app-secrets:placeholder-at-launch');
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    Annotations.fromStack(app2).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('gives no such warning for a task role, whose code reads the secret at run time', () => {
+    const stack = newStack();
+    new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' }).grantRead(new ecs.FargateTaskDefinition(stack, 'Task').taskRole);
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 });
