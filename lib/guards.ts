@@ -1,8 +1,8 @@
-import { Annotations, IAspect, Stack } from 'aws-cdk-lib';
+import { Annotations, IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { PLACEHOLDER_MARKER_KEY } from './env-contract';
 import { isExecutionRole } from './grant-scope';
 import { topLevelStack } from './naming';
@@ -176,4 +176,38 @@ export function warnPlaceholderAtLaunch(secret: IConstruct, value: InitialValue,
     'what starts the containers (containers started later read the new value; running ones keep theirs until replaced), ' +
     'or, for a value CloudFormation may generate (a password), set generateSecretString; ' +
     `then acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_AT_LAUNCH_WARNING}').`);
+}
+
+/** Characters RDS refuses in a master password (CreateDBInstance, CreateDBCluster: MasterUserPassword). */
+const RDS_REFUSED_CHARACTERS = ['/', '"', '@'];
+
+/** The id of the warning about a generated database password RDS may refuse. */
+export const DATABASE_PASSWORD_WARNING = 'cdk-app-secrets:database-password-characters';
+
+/**
+ * Secrets Manager generates from all printable punctuation unless told otherwise, and RDS refuses a
+ * master password with '/', '"' or '@', so the database's creation fails for most generated passwords.
+ * A warning, not an error: a database already created has its password, and a changed
+ * generateSecretString would generate a new value that the database does not get.
+ */
+export function warnDatabasePassword(secret: IConstruct, generate: secretsmanager.SecretStringGenerator | undefined, target: unknown): void {
+  if (generate?.generateStringKey !== 'password' || generate.excludePunctuation || Token.isUnresolved(generate.excludeCharacters ?? '')) return;
+  const allowed = RDS_REFUSED_CHARACTERS.filter((c) => !(generate.excludeCharacters ?? '').includes(c));
+  if (allowed.length === 0) return;
+  const database = Construct.isConstruct(target) ? `database '${target.node.path}'` : 'the database';
+  const listed = allowed.map((c) => `'${c}'`).join(allowed.length === 2 ? ' and ' : ', ').replace(/, ('[^']+')$/, ' and $1');
+  Annotations.of(secret).addWarningV2(DATABASE_PASSWORD_WARNING, invalidProp(secret, 'generateSecretString',
+    `generates the password of ${database} from characters that include ${listed}, which RDS refuses in a master password, ` +
+    `so creating the database fails whenever the generated password holds one of them (${refusedShare(generate, allowed.length)})`,
+    `add excludeCharacters: '/"@' (rds.DatabaseSecret excludes ${JSON.stringify(" %+~`#$&*()|[]{}:;<>?!'/@\"\\")}, which also suits the rotation functions), ` +
+    'or excludePunctuation: true. For a database already created with this secret, keep generateSecretString as it is (a change generates a new value that ' +
+    `the database does not get) and acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${DATABASE_PASSWORD_WARNING}')`).message);
+}
+
+/** How many generated passwords hold a refused character, drawn from the 94 printable characters less those excluded. */
+function refusedShare(generate: secretsmanager.SecretStringGenerator, refused: number): string {
+  const length = generate.passwordLength ?? 32;
+  const excluded = new Set([...(generate.excludeCharacters ?? '')].filter((c) => c > ' ' && c <= '~')).size;
+  const share = 1 - Math.pow(1 - refused / (94 - excluded), length);
+  return `about ${Math.round(share * 100)}% of passwords of ${length} characters`;
 }

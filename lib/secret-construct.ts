@@ -5,7 +5,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { attachWired } from './attachment';
 import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
-import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnPlaceholderAtLaunch, warnPlaceholderReference } from './guards';
+import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnDatabasePassword, warnPlaceholderAtLaunch, warnPlaceholderReference } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
 import { childPath, duplicateReplicaRegionErrors, invalidProp, MAX_DESCRIPTION_LENGTH, renderedTagErrors, replicaKeyRegionErrors, SNAPSHOT_FIX, SNAPSHOT_REASON, snapshotPolicyErrors, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
@@ -220,6 +220,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
   /** The deployment environment the secret belongs to, as passed or from the context (with `secretName`: as passed, or undefined). */
   public readonly environment?: string;
   private readonly initialValue: InitialValue;
+  private readonly generated?: secretsmanager.SecretStringGenerator;
   private readonly replicas: secretsmanager.ReplicaRegion[];
 
   /**
@@ -269,6 +270,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
     this.environment = environment;
     this.envKey = envKey;
     this.initialValue = initialValue(props);
+    this.generated = props.secretObjectValue ? undefined : props.generateSecretString;
     this.replicas = props.replicaRegions ?? [];
     this.node.addValidation({
       validate: () => {
@@ -336,6 +338,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
    * @param target the database instance or cluster to attach
    */
   public attach(target: secretsmanager.ISecretAttachmentTarget): secretsmanager.ISecret {
+    warnDatabasePassword(this, this.generated, target);
     return attachWired(this, target, (t) => super.attach(t));
   }
 

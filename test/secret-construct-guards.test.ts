@@ -361,6 +361,35 @@ describe('the placeholder where a structured value is required', () => {
   });
 });
 
+describe('a generated database password', () => {
+  const generated = (extra: Partial<secretsmanager.SecretStringGenerator> = {}): secretsmanager.SecretStringGenerator =>
+    ({ secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', ...extra });
+
+  test('with the characters RDS refuses (/ " @) warns at synth that creating the database would fail, with the excludeCharacters that fix it', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod', generateSecretString: generated() });
+    new rds.DatabaseInstance(stack, 'Database', { engine: rds.DatabaseInstanceEngine.POSTGRES, vpc: new ec2.Vpc(stack, 'Vpc'), credentials: rds.Credentials.fromSecret(secret) });
+    Annotations.fromStack(stack).hasWarning('/Shop/Db', Match.stringLikeRegexp(
+      "AppSecret 'Shop/Db': generateSecretString generates the password of database 'Shop/Database' from characters that include '/', '\"' and '@', " +
+      'which RDS refuses in a master password.*Fix: .*excludeCharacters.*excludePunctuation: true'));
+  });
+
+  test.each([
+    ['excludePunctuation', { excludePunctuation: true }],
+    ['excludeCharacters with / " @', { excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\' }],
+  ])('with %s gives no warning for a database cluster either', (_, extra) => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod', generateSecretString: generated(extra) });
+    new rds.DatabaseCluster(stack, 'Cluster', {
+      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_15_4 }),
+      vpc: new ec2.Vpc(stack, 'Vpc'),
+      writer: rds.ClusterInstance.serverlessV2('Writer'),
+      credentials: rds.Credentials.fromSecret(secret),
+    });
+    Annotations.fromStack(stack).hasNoWarning('/Shop/Db', Match.anyValue());
+  });
+});
+
 describe('dynamic references to the placeholder', () => {
   const placeholderWarning = Match.stringLikeRegexp(
     "secretValue of 'Shop/Db' is a dynamic reference to a secret that starts as AppSecret's placeholder: CloudFormation puts in the value the secret holds " +
