@@ -41,7 +41,7 @@ export class ImportedAppSecret extends SecretBase implements IAppSecret {
 
   constructor(scope: Construct, id: string, props: AppSecretImportProps) {
     super(scope, id);
-    refuseArn(this, props.secretName);
+    refuseArn(this, props.secretName, props.name);
     validateSecretName(this, 'secretName', props.secretName);
     warnIfNameLooksLikeArnSuffix(this, 'secretName', props.secretName);
     this.secretName = props.secretName;
@@ -98,8 +98,9 @@ export function resolveEnvKey(scope: Where, name: string, envKey: string | undef
 }
 
 /** An ARN fails the name check on its ':'; the fix for it is the name inside, not other characters. */
-function refuseArn(scope: Where, secretName: string): void {
+function refuseArn(scope: Construct, secretName: string, name: string | undefined): void {
   if (Token.isUnresolved(secretName) || !secretName.startsWith('arn:')) return;
+  refuseArnElsewhere(scope, secretName, name);
   // A complete ARN ends in '-' and 6 random characters, but so may a name ('app/db-prod01'): say which part to drop.
   const afterSecret = secretName.split(':secret:')[1];
   const suffix = /-[A-Za-z0-9]{6}$/.exec(afterSecret ?? '')?.[0];
@@ -109,4 +110,23 @@ function refuseArn(scope: Where, secretName: string): void {
   throw invalidProp(scope, 'secretName', `'${secretName}' is an ARN, but fromSecretName takes the name of a secret in this stack's account and region`,
     `pass secretName: ${pass} (the part after ':secret:'). For a secret of another account or region, ` +
     'import it with secretsmanager.Secret.fromSecretCompleteArn, grantRead it, and set its ARN in the function\'s environment yourself');
+}
+
+/**
+ * The name inside another account's or region's ARN would find another secret (or none) in the
+ * stack's own: that ARN needs an import that keeps it.
+ */
+function refuseArnElsewhere(scope: Construct, arn: string, name: string | undefined): void {
+  const stack = Stack.of(scope);
+  const [, , , region, account, resource, secretName] = arn.split(':');
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) || resource !== 'secret' || !region || !account) return;
+  const elsewhere = [account !== stack.account ? `account ${account}` : '', region !== stack.region ? `region ${region}` : ''].filter(Boolean);
+  if (elsewhere.length === 0) return;
+  const envKey = secretEnvKey(name ?? (secretName ?? '').replace(/-[A-Za-z0-9]{6}$/, ''));
+  throw invalidProp(scope, 'secretName', `'${arn}' is the ARN of a secret in ${elsewhere.join(', ')}, but fromSecretName imports only secrets in this stack's account and region ` +
+    `(${stack.account}, ${stack.region}), where the name inside it finds another secret or none`,
+  'import it with secretsmanager.Secret.fromSecretAttributes(this, id, { secretCompleteArn, encryptionKey }) (encryptionKey: its customer-managed key, if it has one), ' +
+    `grantRead it, and set the ARN in the function's environment yourself (fn.addEnvironment('${envKey}', arn)), which getEnv reads` +
+    (account !== stack.account ? `. From another account, the secret's resource policy and its key's policy in account ${account} must also allow the function's role, ` +
+      'and a secret under the AWS managed key cannot be read from another account at all' : ''));
 }

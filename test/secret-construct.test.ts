@@ -551,6 +551,22 @@ describe('imported secrets', () => {
     );
   });
 
+  test.each([
+    ['another account', 'arn:aws:secretsmanager:eu-west-1:222222222222:secret:shared/stripe-AbCdEf', 'account 222222222222'],
+    ['another region', 'arn:aws:secretsmanager:us-east-1:111111111111:secret:shared/stripe-AbCdEf', 'region us-east-1'],
+  ])('refuse an ARN of %s without advising its name, which would find another secret (or none) in the stack\'s own account and region', (_, arn, where) => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    let message = '';
+    try {
+      AppSecret.fromSecretName(stack, 'Legacy', { secretName: arn, name: 'stripe-api-key' });
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain(`AppSecret 'Shop/Legacy': secretName '${arn}' is the ARN of a secret in ${where}, but fromSecretName imports only secrets in this stack's account and region (111111111111, eu-west-1)`);
+    expect(message).toContain('Fix: import it with secretsmanager.Secret.fromSecretAttributes(this, id, { secretCompleteArn, encryptionKey })');
+    expect(message).not.toContain("pass secretName: 'shared/stripe'");
+  });
+
   test('refuse a partial ARN, whose name may end like a suffix, without cutting the name', () => {
     const stack = newStack();
     expect(() => AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:app/db-prod01' })).toThrow(
