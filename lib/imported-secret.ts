@@ -1,10 +1,11 @@
-import { ArnFormat, Resource, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Resource, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { attachWired } from './attachment';
-import { secretEnvKey } from './env-contract';
+import { partialSecretArn, secretEnvKey } from './env-contract';
+import { isExecutionRole, partitionOf } from './grant-scope';
 import type { AppSecretImportProps, IAppSecret } from './secret-construct';
 import { invalidProp, validateEnvKey, validateLogicalName, validateSecretName, warnIfNameLooksLikeArnSuffix, Where } from './validation';
 import { grantReadAndWire } from './wiring';
@@ -72,6 +73,7 @@ export class ImportedAppSecret extends SecretBase implements IAppSecret {
    * Grants read access and wires Lambda functions exactly like `AppSecret.grantRead`.
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
+    if (isExecutionRole(grantee)) warnEcsNeedsCompleteArn(this, grantee);
     return grantReadAndWire(this, grantee, versionStages, { cdkGrantRead: (g, stages) => super.grantRead(g, stages) });
   }
 
@@ -129,4 +131,21 @@ function refuseArnElsewhere(scope: Construct, arn: string, name: string | undefi
     `grantRead it, and set the ARN in the function's environment yourself (fn.addEnvironment('${envKey}', arn)), which getEnv reads` +
     (account !== stack.account ? `. From another account, the secret's resource policy and its key's policy in account ${account} must also allow the function's role, ` +
       'and a secret under the AWS managed key cannot be read from another account at all' : ''));
+}
+
+/**
+ * ECS (and AWS Batch) fetch a container's secret by the ARN in its task definition and need the complete
+ * one: with the ARN an import by name has, which lacks the random suffix, the container does not start.
+ */
+function warnEcsNeedsCompleteArn(secret: ImportedAppSecret, role: iam.IGrantable): void {
+  const stack = Stack.of(secret);
+  const known = !Token.isUnresolved(stack.account) && !Token.isUnresolved(stack.region) && !Token.isUnresolved(secret.secretName);
+  const arn = known ? partialSecretArn(partitionOf(stack.region), stack.region, stack.account, secret.secretName)
+    : `arn:<partition>:secretsmanager:<region>:<account>:secret:${Token.isUnresolved(secret.secretName) ? '<name>' : secret.secretName}`;
+  Annotations.of(secret).addWarningV2('cdk-app-secrets:ecs-needs-complete-arn',
+    `secret '${secret.secretName}' is read by the ECS or AWS Batch agent with execution role '${(role as unknown as Construct).node.path}', which needs the secret's complete ARN ` +
+    `(ending in the 6 characters Secrets Manager appends to the name) to start the container, but an import by name has only the ARN without it (${arn}), ` +
+    'so the container would not start (the agent is denied or finds no secret). ' +
+    `Fix: pass the container secretsmanager.Secret.fromSecretCompleteArn(this, id, '${arn}-<suffix>') ` +
+    `(aws secretsmanager describe-secret --secret-id ${secret.secretName} --query ARN prints it); this import still wires Lambda functions.`);
 }

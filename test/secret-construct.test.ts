@@ -1,5 +1,6 @@
 import { App, CfnParameter, Duration, RemovalPolicies, RemovalPolicy, SecretValue, Stack, Tags, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -539,6 +540,18 @@ describe('imported secrets', () => {
     Annotations.fromStack(stack).hasWarning('/Shop/Legacy', Match.stringLikeRegexp(
       "grantRead was called for pipes.amazonaws.com, which reads through the secret's resource policy, but secret 'legacy/stripe' was not created in this app.*" +
       "Fix: allow secretsmanager:GetSecretValue and secretsmanager:DescribeSecret for pipes.amazonaws.com in the secret's resource policy",
+    ));
+  });
+
+  test('passed to an ECS container warn that ECS needs the complete ARN, which an import by name does not have, with the import that has it', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const legacy = AppSecret.fromSecretName(stack, 'Legacy', { secretName: 'legacy/stripe', name: 'stripe-api-key' });
+    const task = new ecs.FargateTaskDefinition(stack, 'Task');
+    task.addContainer('App', { image: ecs.ContainerImage.fromRegistry('nginx'), secrets: { STRIPE_API_KEY: ecs.Secret.fromSecretsManager(legacy) } });
+    Annotations.fromStack(stack).hasWarning('/Shop/Legacy', Match.stringLikeRegexp(
+      "secret 'legacy/stripe' is read by the ECS or AWS Batch agent with execution role 'Shop/Task/ExecutionRole', which needs the secret's complete ARN.*" +
+      'but an import by name has only the ARN without it \\(arn:aws:secretsmanager:eu-west-1:111111111111:secret:legacy/stripe\\).*' +
+      "Fix: pass the container secretsmanager.Secret.fromSecretCompleteArn\\(this, id, 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:legacy/stripe-<suffix>'\\)",
     ));
   });
 
