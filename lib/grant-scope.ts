@@ -46,11 +46,14 @@ export function inSecretAccount(grantee: iam.IGrantable, stack: Stack): iam.IGra
 
 /**
  * The execution role of an ECS task definition or AWS Batch container (`ecs.Secret.fromSecretsManager`
- * grants it), created there: its owner names it `executionRole`. Duck-typed, so that synth loads no aws-ecs.
+ * grants it), created there: its owner names it `executionRole`, and ECS tasks assume it. Duck-typed,
+ * so that synth loads no aws-ecs.
  */
 export function isExecutionRole(grantee: iam.IGrantable): boolean {
   const owner = Construct.isConstruct(grantee) ? grantee.node.scope : undefined;
-  return owner !== undefined && (owner as { executionRole?: unknown }).executionRole === grantee;
+  if (owner === undefined || (owner as { executionRole?: unknown }).executionRole !== grantee || !(grantee instanceof iam.Role)) return false;
+  const trust = grantee.assumeRolePolicy ? Stack.of(grantee).resolve(grantee.assumeRolePolicy.toJSON()) : undefined;
+  return JSON.stringify(trust ?? {}).includes('"ecs-tasks.amazonaws.com"');
 }
 
 /** The principal's account; CDK gives an ArnPrincipal none, but a literal IAM ARN names it. */

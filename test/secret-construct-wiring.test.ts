@@ -12,6 +12,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
 import { AppSecret } from '../lib';
 import { deployedPolicySize, functionEnvironment, newFunction, newStack, policyStatements } from './support/synth';
 
@@ -225,6 +226,14 @@ describe('least privilege', () => {
     });
     expect(policyStatements(stack).map((statement) => statement.Action)).not.toContainEqual('secretsmanager:BatchGetSecretValue');
     expect(policyStatements(stack)).toContainEqual(expect.objectContaining({ Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'] }));
+  });
+
+  test('a Lambda role that a construct of the user\'s own exposes as executionRole still gets BatchGetSecretValue', () => {
+    const stack = newStack();
+    const worker = new Construct(stack, 'Worker') as Construct & { executionRole?: iam.Role };
+    worker.executionRole = new iam.Role(worker, 'ExecutionRole', { assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com') });
+    new AppSecret(stack, 'Key', { name: 'stripe-api-key', environment: 'prod' }).grantRead(worker.executionRole);
+    expect(policyStatements(stack)).toContainEqual({ Action: 'secretsmanager:BatchGetSecretValue', Effect: 'Allow', Resource: '*' });
   });
 
   test('an ECS task role, which the task\'s own code reads with (maybe this runtime), still gets BatchGetSecretValue', () => {
