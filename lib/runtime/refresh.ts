@@ -12,8 +12,9 @@
  */
 import { cache, CacheEntry, cacheInsert, cacheKey, QueuedRequest } from './cache';
 import { SecretError } from './errors';
+import { extensionTarget } from './extension';
 import { fetchSecrets } from './fetch';
-import { ResolvedSettings } from './options';
+import { currentSettings, ResolvedSettings } from './options';
 import { Outcome, VersionSelector } from './transport';
 
 /** @internal The options of one read, resolved. */
@@ -110,16 +111,20 @@ export function startFetch(misses: readonly Miss[], ctx: ReadContext): void {
   for (const miss of misses) queued.push({ miss, version: ctx.version, keepMs, maxEntries: ctx.settings.cacheMaxEntries });
 }
 
-/** Fetch what the tick queued: one fetch per version selector (the current version is batched) and forced or not, each id once. */
+/** Fetch what the tick queued: one fetch per version selector (the current version is batched) and, past a caching extension, forced or not; each id once. */
 function flush(): void {
   const batch = queued ?? [];
   queued = undefined;
   const now = Date.now();
+  // Forced reads go apart only where they take another route: past a caching extension, which they
+  // skip. Over the SDK they stay in the turn's BatchGetSecretValue.
+  const s = currentSettings();
+  const apart = extensionTarget(s, false) !== undefined && extensionTarget(s, true) === undefined;
   const groups = new Map<string, { version: VersionSelector | undefined; force: boolean; ids: string[]; byId: Map<string, Queued[]> }>();
   for (const q of batch) {
     // Forced, or refreshing a value a forced read brought while a caching extension may still hold the
     // one before it (undefined > n is false: never forced).
-    const force = q.miss.forcedAt! > now - EXTENSION_MAX_TTL_MS;
+    const force = apart && q.miss.forcedAt! > now - EXTENSION_MAX_TTL_MS;
     q.miss.entry.queued = undefined; // sent: a forced read no longer joins it
     const groupKey = (force ? 'forced' : '') + cacheKey('', q.version);
     let group = groups.get(groupKey);

@@ -76,3 +76,24 @@ test('a read started after an await is its own request (batching spans one turn,
   expect(fake.calls.GetSecretValue).toBe(2);
   expect(fake.calls.BatchGetSecretValue).toBe(0);
 });
+
+describe('forced reads over the SDK stay in the turn\'s batch (only a caching extension needs them apart)', () => {
+  test('a cold getSecrets(a, b) and a forced getSecretJson(a) started together cost one BatchGetSecretValue', async () => {
+    const [a, b] = seed(2, () => JSON.stringify({ password: 'pw' }));
+    const [values, json] = await Promise.all([getSecrets(a, b), getSecretJson<{ password: string }>(a, { forceRefresh: true })]);
+    expect(values).toEqual([JSON.stringify({ password: 'pw' }), JSON.stringify({ password: 'pw' })]);
+    expect(json.password).toBe('pw');
+    expect(fake.requests.map(({ operation, secretIds }) => ({ operation, secretIds })))
+      .toEqual([{ operation: 'BatchGetSecretValue', secretIds: [a, b] }]);
+  });
+
+  test('after a forced refresh of one id, an expiry refresh of it and another id still costs one BatchGetSecretValue', async () => {
+    const [db, stripe] = seed(2);
+    await getSecrets(db, stripe);
+    await getSecrets(db, { forceRefresh: true });
+    fake.resetCalls();
+    expect(await getSecrets(db, stripe, { maxAgeSeconds: 0 })).toEqual([`value-${db}`, `value-${stripe}`]);
+    expect(fake.requests.map(({ operation, secretIds }) => ({ operation, secretIds })))
+      .toEqual([{ operation: 'BatchGetSecretValue', secretIds: [db, stripe] }]);
+  });
+});
