@@ -3,7 +3,7 @@
  * land in the cache.
  *
  * - No entry: a first fetch; its pending promise is cached so concurrent readers share it; a failure
- *   removes it.
+ *   removes it (or, while a forced refresh of it is on its way, leaves it expired for that refresh).
  * - An expired or force-refreshed value: a refresh runs beside the cached value, which stays in place
  *   (and is served to everyone it is fresh enough for) until the refresh succeeds. Readers that may not
  *   use the old value join the refresh; a failed refresh leaves the old value for everyone else.
@@ -179,7 +179,10 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
   }
   const error = outcome ?? new SecretError(miss.id, 'InternalError', `reading secret ${miss.id} produced no result; this is a bug in cdk-app-secrets`);
   if (refresh === undefined) {
-    if (current) cache.delete(key);
+    // A forced refresh asked for while this first read was on its way may still bring the value: the
+    // entry waits for it, expired (readers join it), instead of being dropped before it lands.
+    if (entry.refresh !== undefined) entry.fetchedAt = entry.keepUntil = 0;
+    else if (current) cache.delete(key);
   } else if (entry.refresh === refresh) {
     // The cached value stays for everyone it is fresh enough for; the next expired read retries.
     entry.refresh = undefined;

@@ -228,6 +228,25 @@ describe('a forced refresh is answered by a request sent after it was asked, not
     expect(fake.requests).toHaveLength(1);
   });
 
+  test('a forced refresh asked for while a first read is on its way is cached when that first read fails before it', async () => {
+    const name = `rotation/db-${++seq}`;
+    fake.putSecret(name, 'new');
+    configureSecrets({ clientConfig: { maxAttempts: 1 } });
+    fake.injectFault({ kind: 'server-error', secretId: name, delayMs: 200, times: 1 });
+    fake.injectFault({ kind: 'slow', secretId: name, delayMs: 600, times: 1 });
+    const first = rejection(getSecrets(name)[0]);
+    await sent(1);
+    const forced = getSecrets(name, { forceRefresh: true })[0];
+    expect((await first).code).toBe('InternalServiceError');
+    // A read between the two joins the forced refresh instead of sending a third request.
+    expect(await getSecrets(name)[0]).toBe('new');
+    expect(await forced).toBe('new');
+    expect(fake.requests).toHaveLength(2);
+    fake.resetCalls();
+    expect(await getSecrets(name)).toEqual(['new']);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   test('with serveStale, a forced refresh that fails rejects instead of serving the cached value', async () => {
     configureSecrets({ serveStale: true, staleWaitMs: 0 });
     const name = `rotation/db-${++seq}`;
