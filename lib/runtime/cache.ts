@@ -18,6 +18,8 @@ export interface Refresh {
   readonly startedAt: number;
   /** For serve-stale readers: the new value if it comes within the wait, else the stale one. Made once. */
   orStale?: Promise<string>;
+  /** Lands the value of a refresh this one replaced, which answered first: run if this one fails. */
+  fallback?: () => void;
 }
 
 /** @internal A request for an entry, queued for the end of the tick. */

@@ -6,7 +6,8 @@
  *   removes it (or, while a forced refresh of it is on its way, leaves it expired for that refresh).
  * - An expired or force-refreshed value: a refresh runs beside the cached value, which stays in place
  *   (and is served to everyone it is fresh enough for) until the refresh succeeds. Readers that may not
- *   use the old value join the refresh; a failed refresh leaves the old value for everyone else.
+ *   use the old value join the refresh; a failed refresh leaves the old value for everyone else (or
+ *   the value of an earlier refresh it replaced, which answered).
  * - With serveStale, a reader of an expired value waits at most `staleWaitMs` for the refresh, then
  *   takes the old value (at once after a refresh failed), while the refresh goes on in the background.
  */
@@ -158,8 +159,8 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
       entry.fetchedAt = now;
       entry.keepUntil = now + keepMs;
       entry.value = outcome;
-    } else if (entry.refresh === refresh) {
-      // (A refresh a later forced one replaced answers its own readers only: the cache waits for the newer.)
+    } else if (entry.refresh === refresh || (entry.refresh === undefined && entry.refreshFailed)) {
+      // This refresh, or one a later forced refresh replaced after that one failed: newer than the cached value.
       entry.refresh = undefined;
       if (current && outcome === entry.value) {
         // The same value: the entry stays, with its promise, result lists and parsed JSON (which handlers
@@ -171,6 +172,10 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
         // The refresh's promise becomes the cached one, so its readers and later hits share one object.
         cacheInsert(key, { promise: refresh.promise, value: outcome, fetchedAt: now, keepUntil: now + keepMs, usedAt: now }, now, maxEntries);
       }
+    } else if (entry.refresh !== undefined) {
+      // Replaced by a forced refresh still on its way: the cache waits for that newer one, and takes
+      // this value if it fails.
+      entry.refresh.fallback = () => settle(miss, outcome, keepMs, maxEntries);
     }
     const cached = cache.get(key);
     if (miss.forcedAt && cached?.value === outcome) cached.forcedAt = miss.forcedAt;
@@ -187,6 +192,7 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
     // The cached value stays for everyone it is fresh enough for; the next expired read retries.
     entry.refresh = undefined;
     entry.refreshFailed = true;
+    refresh.fallback?.();
   }
   miss.reject(error);
 }
