@@ -76,8 +76,13 @@ function refuseNonDirectoryApp(app: string, dir: string): void {
   if (!isFile && !looksLikeCommand) return;
   throw new CliError('--app takes a directory (the cloud assembly that cdk synth writes, such as cdk.out, or your CDK app\'s directory), ' +
     `not ${isFile ? 'a file' : 'the command that runs the app'} ('${app}'). Synthesize first, ` +
-    `${isFile ? 'with npx cdk synth in the app\'s directory' : `e.g. npx cdk synth --app '${app}'`} (it writes cdk.out), ` +
+    `${isFile ? 'with npx cdk synth in the app\'s directory' : `e.g. npx cdk synth --app ${shellQuoted(app)}`} (it writes cdk.out), ` +
     'then pass --app cdk.out, or run this command in the app\'s directory without --app.');
+}
+
+/** `text` as one POSIX shell word, so the suggested line can be pasted as it is (the command may quote too). */
+function shellQuoted(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
 }
 
 /** Where `cdk synth` writes for the app in `appDir`: the `output` its cdk.json sets, else cdk.out. */

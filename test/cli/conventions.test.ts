@@ -2,6 +2,7 @@
  * The CLI's conventions and its errors before any secret is read: help, exit codes, colour,
  * progress, and clear messages for a missing assembly, stack, credentials, region or SDK.
  */
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -101,6 +102,16 @@ describe('clear errors', () => {
       expect(result.stderr).toContain(`--app takes a directory (the cloud assembly that cdk synth writes, such as cdk.out, or your CDK app's directory), not ${app === entryFile ? 'a file' : 'the command that runs the app'}`);
       expect(result.stderr).toContain(app === entryFile ? 'with npx cdk synth in the app\'s directory (it writes cdk.out), then pass --app cdk.out' : `npx cdk synth --app '${app}'`);
     }
+  });
+
+  test('the cdk synth line suggested for an --app command that has quotes of its own passes the command unchanged when pasted into a shell', async () => {
+    const app = 'node -e \'require("./bin/app")\'';
+    const result = await fx.cli(['list', '--app', app]);
+    expect(result.code).toBe(1);
+    const suggested = /e\.g\. npx cdk synth --app (.*) \(it writes cdk\.out\)/.exec(result.stderr)?.[1];
+    expect(suggested).toBeDefined();
+    // What the shell gives `cdk synth --app` for the pasted argument:
+    expect(execFileSync('sh', ['-c', `printf %s ${suggested}`]).toString()).toBe(app);
   });
 
   test('without --app, the output directory set in cdk.json is read, where cdk synth writes it', async () => {
