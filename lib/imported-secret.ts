@@ -7,7 +7,7 @@ import { attachWired } from './attachment';
 import { partialSecretArn, secretEnvKey } from './env-contract';
 import { isExecutionRole, partitionOf } from './grant-scope';
 import type { AppSecretImportProps, IAppSecret } from './secret-construct';
-import { invalidProp, validateEnvKey, validateLogicalName, validateSecretName, warnIfNameLooksLikeArnSuffix, Where } from './validation';
+import { invalidProp, LOOKS_LIKE_ARN_SUFFIX, validateEnvKey, validateLogicalName, validateSecretName, warnIfNameLooksLikeArnSuffix, Where } from './validation';
 import { grantReadAndWire } from './wiring';
 
 /**
@@ -102,10 +102,10 @@ export function resolveEnvKey(scope: Where, name: string, envKey: string | undef
 /** An ARN fails the name check on its ':'; the fix for it is the name inside, not other characters. */
 function refuseArn(scope: Construct, secretName: string, name: string | undefined): void {
   if (Token.isUnresolved(secretName) || !secretName.startsWith('arn:')) return;
-  refuseArnElsewhere(scope, secretName, name);
   // A complete ARN ends in '-' and 6 random characters, but so may a name ('app/db-prod01'): say which part to drop.
   const afterSecret = secretName.split(':secret:')[1];
-  const suffix = /-[A-Za-z0-9]{6}$/.exec(afterSecret ?? '')?.[0];
+  const suffix = LOOKS_LIKE_ARN_SUFFIX.exec(afterSecret ?? '')?.[0];
+  refuseArnElsewhere(scope, secretName, name ?? (afterSecret ?? '').replace(LOOKS_LIKE_ARN_SUFFIX, ''));
   const pass = afterSecret === undefined ? "the secret's name"
     : suffix === undefined ? `'${afterSecret}'`
       : `'${afterSecret.slice(0, -suffix.length)}' if '${suffix}' is the random suffix Secrets Manager added (a complete ARN), else '${afterSecret}'`;
@@ -116,15 +116,16 @@ function refuseArn(scope: Construct, secretName: string, name: string | undefine
 
 /**
  * The name inside another account's or region's ARN would find another secret (or none) in the
- * stack's own: that ARN needs an import that keeps it.
+ * stack's own: that ARN needs an import that keeps it. `name` is the logical name its variable is
+ * derived from (as given, else the ARN's name without its random suffix).
  */
-function refuseArnElsewhere(scope: Construct, arn: string, name: string | undefined): void {
+function refuseArnElsewhere(scope: Construct, arn: string, name: string): void {
   const stack = Stack.of(scope);
-  const [, , , region, account, resource, secretName] = arn.split(':');
+  const [, , , region, account, resource] = arn.split(':');
   if (Token.isUnresolved(stack.account) || Token.isUnresolved(stack.region) || resource !== 'secret' || !region || !account) return;
   const elsewhere = [account !== stack.account ? `account ${account}` : '', region !== stack.region ? `region ${region}` : ''].filter(Boolean);
   if (elsewhere.length === 0) return;
-  const envKey = secretEnvKey(name ?? (secretName ?? '').replace(/-[A-Za-z0-9]{6}$/, ''));
+  const envKey = secretEnvKey(name);
   throw invalidProp(scope, 'secretName', `'${arn}' is the ARN of a secret in ${elsewhere.join(', ')}, but fromSecretName imports only secrets in this stack's account and region ` +
     `(${stack.account}, ${stack.region}), where the name inside it finds another secret or none`,
   'import it with secretsmanager.Secret.fromSecretAttributes(this, id, { secretCompleteArn, encryptionKey }) (encryptionKey: its customer-managed key, if it has one), ' +

@@ -29,7 +29,7 @@ export function childPath(scope: IConstruct, id: string): string {
 /** Characters Secrets Manager allows in a secret name. */
 const SECRET_NAME_CHARS = /^[A-Za-z0-9/_+=.@-]+$/;
 /** Partial-ARN lookups treat a name ending in `-` and six characters as an ARN's random suffix. */
-const LOOKS_LIKE_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
+export const LOOKS_LIKE_ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
 export const MAX_SECRET_NAME_LENGTH = 512;
 /** Secrets Manager's limit on a secret's description. */
 export const MAX_DESCRIPTION_LENGTH = 2048;
