@@ -31,7 +31,7 @@ export interface SecretOptions {
   readonly maxAgeSeconds?: number;
   /**
    * Fetch again even when a fresh value is cached, with a request sent after this call: reads asked for in
-   * the same turn share it, a request already on its way (which may have left before a rotation) is not
+   * the same synchronous run of code share it, a request already on its way (which may have left before a rotation) is not
    * joined. The new value replaces the cached one; a failed refresh leaves it in place.
    */
   readonly forceRefresh?: boolean;

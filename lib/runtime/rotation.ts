@@ -2,7 +2,7 @@
  * Running work with secret values across a rotation. When a password or key is rotated, a warm
  * function keeps the old value until its cache expires, and its work fails authentication meanwhile.
  * withSecrets runs the work, and when it fails with an error the caller classifies as "credentials
- * rejected", refreshes those secrets once (callers failing in the same turn share one refresh) and,
+ * rejected", refreshes those secrets once (callers failing together, in one synchronous run of code, share one refresh) and,
  * if a value changed, runs the work once more with the new values. It never loops.
  */
 import { versionOf } from './cache';
@@ -33,7 +33,7 @@ const noop = (): void => {};
  * ```
  *
  * - The refresh is shared: if another caller already refreshed a secret to a newer value, that value
- *   is used without a request; callers failing in the same turn send one request. A request already
+ *   is used without a request; callers failing together (in one synchronous run of code) send one request. A request already
  *   on its way (which may have left before the rotation) is not joined.
  * - If the refresh returns the same values (nothing was rotated, or rotation has not reached AWSCURRENT
  *   yet), the work is not run again and the original error is thrown.
