@@ -149,13 +149,16 @@ test('a stack in a stage inside a stage, with a NestedStack: found by display pa
   expect(oneLevel.code).toBe(1);
 });
 
-test('synthesized without asset metadata (cdk synth --no-asset-metadata): functions of nested stacks, two deep, are found, and so are the secrets they import', async () => {
+test.each([
+  ['cdk synth --no-asset-metadata', 'Parent', undefined],
+  ['and the LegacyStackSynthesizer: asset parameters, no asset manifest', 'Legacy', () => new LegacyStackSynthesizer()],
+])('synthesized without asset metadata (%s): functions of nested stacks, two deep, are found, and so are the secrets they import', async (_shape, stackId, synthesizer) => {
   const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-no-asset-metadata-'));
   try {
     const app = new App({ outdir: bare, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': false } });
-    const parent = new Stack(app, 'Parent');
+    const parent = new Stack(app, stackId, { synthesizer: synthesizer?.() });
     const inner = new NestedStack(parent, 'Inner');
-    const apiKey = new AppSecret(inner, 'ApiKey', { name: 'api-key', secretName: 'parent/dev/api-key', nameOutput: false });
+    const apiKey = new AppSecret(inner, 'ApiKey', { name: 'api-key', secretName: `${stackId.toLowerCase()}/dev/api-key`, nameOutput: false });
     const innerFn = inlineFunction(inner, 'InnerFn');
     apiKey.grantRead(innerFn);
     AppSecret.fromSecretName(inner, 'Legacy', { secretName: 'legacy/shared-token', name: 'shared-token' }).grantRead(innerFn);
@@ -166,33 +169,8 @@ test('synthesized without asset metadata (cdk synth --no-asset-metadata): functi
     });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).map((row: any) => [row.name, row.imported, row.functions])).toEqual([
-      ['api-key', false, ['Parent/Inner/Deeper/DeeperFn', 'Parent/Inner/InnerFn']],
-      ['shared-token', true, ['Parent/Inner/InnerFn']],
-    ]);
-  } finally {
-    fs.rmSync(bare, { recursive: true, force: true });
-  }
-});
-
-test('synthesized without asset metadata with the LegacyStackSynthesizer (asset parameters, no asset manifest): functions of nested stacks, two deep, are found', async () => {
-  const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-legacy-synth-'));
-  try {
-    const app = new App({ outdir: bare, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': false } });
-    const parent = new Stack(app, 'Legacy', { synthesizer: new LegacyStackSynthesizer() });
-    const inner = new NestedStack(parent, 'Inner');
-    const apiKey = new AppSecret(inner, 'ApiKey', { name: 'api-key', secretName: 'legacy-synth/dev/api-key', nameOutput: false });
-    const innerFn = inlineFunction(inner, 'InnerFn');
-    apiKey.grantRead(innerFn);
-    AppSecret.fromSecretName(inner, 'Legacy', { secretName: 'legacy/shared-token', name: 'shared-token' }).grantRead(innerFn);
-    apiKey.grantRead(inlineFunction(new NestedStack(inner, 'Deeper'), 'DeeperFn'));
-    app.synth();
-    const result = await runCli(['list', '--json', '--app', bare], {
-      env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
-    });
-    expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout).map((row: any) => [row.name, row.imported, row.functions])).toEqual([
-      ['api-key', false, ['Legacy/Inner/Deeper/DeeperFn', 'Legacy/Inner/InnerFn']],
-      ['shared-token', true, ['Legacy/Inner/InnerFn']],
+      ['api-key', false, [`${stackId}/Inner/Deeper/DeeperFn`, `${stackId}/Inner/InnerFn`]],
+      ['shared-token', true, [`${stackId}/Inner/InnerFn`]],
     ]);
   } finally {
     fs.rmSync(bare, { recursive: true, force: true });
