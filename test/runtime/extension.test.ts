@@ -320,17 +320,22 @@ describe('with the extension\'s own cache on (CDK\'s paramsAndSecrets default)',
     expect(await getSecrets(a)[0]).toBe('rotated');
   });
 
-  test('withSecrets after a rotation runs the work again with the new value', async () => {
-    const a = seed();
-    await getSecrets(a)[0];
-    fake.putSecret(a, 'new-password');
+  /** withSecrets around a database login that accepts only 'new-password' (Postgres' 28P01 otherwise): the result and the passwords tried. */
+  async function loginWithRotation(id: string): Promise<{ result: string; used: string[] }> {
     const used: string[] = [];
-    const result = await withSecrets([a], ([password]) => {
+    const result = await withSecrets([id], ([password]) => {
       used.push(password);
       if (password !== 'new-password') throw Object.assign(new Error('password authentication failed'), { code: '28P01' });
       return 'rows';
     }, { isAuthError: (e) => (e as { code?: string }).code === '28P01' });
-    expect({ result, used }).toEqual({ result: 'rows', used: [`value-${a}`, 'new-password'] });
+    return { result, used };
+  }
+
+  test('withSecrets after a rotation runs the work again with the new value', async () => {
+    const a = seed();
+    await getSecrets(a)[0];
+    fake.putSecret(a, 'new-password');
+    expect(await loginWithRotation(a)).toEqual({ result: 'rows', used: [`value-${a}`, 'new-password'] });
   });
 
   test('with its cache turned off (cacheEnabled: false, as the README advises), a forced refresh goes through the extension', async () => {
@@ -348,13 +353,7 @@ describe('with the extension\'s own cache on (CDK\'s paramsAndSecrets default)',
     fake.putSecret(a, 'new-password');
     // Another path of the handler reads with a short max age: its refresh goes through the extension.
     const expiring = getSecrets(a, { maxAgeSeconds: 0 })[0];
-    const used: string[] = [];
-    const result = await withSecrets([a], ([password]) => {
-      used.push(password);
-      if (password !== 'new-password') throw Object.assign(new Error('password authentication failed'), { code: '28P01' });
-      return 'rows';
-    }, { isAuthError: (e) => (e as { code?: string }).code === '28P01' });
-    expect({ result, used }).toEqual({ result: 'rows', used: [`value-${a}`, 'new-password'] });
+    expect(await loginWithRotation(a)).toEqual({ result: 'rows', used: [`value-${a}`, 'new-password'] });
     await expiring;
     expect(await getSecrets(a)[0]).toBe('new-password');
   });
