@@ -173,8 +173,11 @@ export class SecretFetchError extends SecretError {
         ? ': the AWS credentials are missing, expired or invalid (or the clock is off). Check AWS_PROFILE (sign in again) or the AWS_ACCESS_KEY_ID variables.'
         : code === 'ValidationException' || code === 'InvalidParameterException'
           ? ': Secrets Manager refused it as invalid; check the id and the versionId or versionStage option.'
-          : '. The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
-          'the service health, and the timeouts (CDK_APP_SECRETS_TIMEOUT_MS, CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).')));
+          // What Secrets Manager never answers, and a mocked SDK does.
+          : code === 'EmptyValue' || code === 'MissingFromBatchResponse'
+            ? '; Secrets Manager always sends it: if a test mocks the SDK, mock BatchGetSecretValueCommand too (values with their Name).'
+            : '. The SDK already retried transient errors; check the function\'s network path to Secrets Manager (VPC endpoint or NAT), ' +
+              'the service health, and the timeouts (CDK_APP_SECRETS_TIMEOUT_MS, CDK_APP_SECRETS_REQUEST_TIMEOUT_MS).')));
     this.name = 'SecretFetchError';
   }
 }

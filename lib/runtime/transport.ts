@@ -86,7 +86,8 @@ export function resetTransport(): void {
 export async function fetchOne(route: Route, id: string, version: VersionSelector | undefined, deadline: Deadline): Promise<Outcome> {
   try {
     const command = new route.sdk.GetSecretValueCommand({ SecretId: id, VersionStage: version?.versionStage, VersionId: version?.versionId });
-    const output = await send(route, command, deadline) as ValueFields;
+    // `?? {}`: the SDK always answers with an object, a mocked send not set up for the command (aws-sdk-client-mock) with undefined.
+    const output = (await send(route, command, deadline) ?? {}) as ValueFields;
     return checkValue(id, output.SecretString, output.SecretBinary !== undefined);
   } catch (e) {
     return toSecretError(id, e, route.region, deadline, version);
@@ -102,7 +103,7 @@ export async function fetchBatch(route: Route, ids: readonly string[], deadline:
     let nextToken: string | undefined;
     do {
       const command = new route.sdk.BatchGetSecretValueCommand({ SecretIdList: ids, NextToken: nextToken });
-      const output = await send(route, command, deadline) as BatchOutput;
+      const output = (await send(route, command, deadline) ?? {}) as BatchOutput;
       values.push(...(output.SecretValues ?? []));
       errors.push(...(output.Errors ?? []));
       nextToken = output.NextToken;

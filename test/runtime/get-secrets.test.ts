@@ -585,6 +585,35 @@ describe('typed errors with actionable messages', () => {
     expect((error as Error).message).toContain('--secret-string');
   });
 
+  describe('a handler unit test that mocks the SDK for GetSecretValue only (aws-sdk-client-mock stubs SecretsManagerClient.prototype.send)', () => {
+    // What aws-sdk-client-mock's mockClient(SecretsManagerClient).on(GetSecretValueCommand, ...) does:
+    // the stubbed send answers the commands it was set up for and resolves undefined for any other.
+    const mockGetSecretValueOnly = (answer: (input: { SecretId?: string }) => unknown): void => {
+      jest.spyOn(SecretsManagerClient.prototype, 'send').mockImplementation((async (command: { constructor: { name: string }; input: { SecretId?: string } }) =>
+        command.constructor.name === 'GetSecretValueCommand' ? answer(command.input) : undefined) as never);
+    };
+    afterEach(() => jest.restoreAllMocks());
+
+    test('reading two ids at once says to mock BatchGetSecretValue too, not to check the network', async () => {
+      mockGetSecretValueOnly((input) => ({ Name: input.SecretId, SecretString: 'from-the-mock' }));
+      expect(await getSecrets('app/one')).toEqual(['from-the-mock']);
+      const error = await rejection(getSecrets('app/two', 'app/three'));
+      expect(error).toBeInstanceOf(SecretFetchError);
+      expect(error).toMatchObject({ secretId: 'app/two' });
+      expect(error.message).toMatch(/BatchGetSecretValue/);
+      expect(error.message).toMatch(/mock/);
+      expect(error.message).not.toContain('network path');
+    });
+
+    test('a mock answering every command with one value (no Name in the batch answer) says to mock BatchGetSecretValue, not to check the network', async () => {
+      jest.spyOn(SecretsManagerClient.prototype, 'send').mockImplementation((async () => ({ SecretString: 'from-the-mock' })) as never);
+      const error = await rejection(getSecrets('app/two', 'app/three'));
+      expect(error.message).toMatch(/BatchGetSecretValue/);
+      expect(error.message).toMatch(/mock/);
+      expect(error.message).not.toContain('network path');
+    });
+  });
+
   test('a secret created through the real SDK is readable', async () => {
     const name = uniqueName();
     const client = new SecretsManagerClient({ endpoint: fake.endpoint });
