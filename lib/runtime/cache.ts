@@ -26,11 +26,6 @@ export interface Refresh {
 export interface QueuedRequest {
   /** The refresh it settles, or undefined for the entry's first fetch. */
   readonly refresh: Refresh | undefined;
-  /**
-   * When the forced read (forceRefresh, withSecrets) it serves was asked for, else the entry's
-   * `forcedAt`; undefined if neither. Within a caching extension's TTL of it, the request skips the extension.
-   */
-  forcedAt: number | undefined;
 }
 
 /** @internal A read-only result list of cached values, and its items. */
@@ -67,11 +62,6 @@ export interface CacheEntry {
   queued?: QueuedRequest;
   /** The last refresh failed: serve-stale readers take this value at once instead of waiting again. */
   refreshFailed?: boolean;
-  /**
-   * When the forced read that brought this value was asked for (ms since epoch). A caching Lambda
-   * extension may hold the value from before it (a rotation) for up to its TTL: refreshes skip it that long.
-   */
-  forcedAt?: number;
 }
 
 /** @internal Key: the id alone, or the id plus its version selector. */

@@ -42,6 +42,20 @@ const noop = (): void => {};
 /** The Lambda extension's longest cache TTL (SECRETS_MANAGER_TTL; CDK refuses more). */
 const EXTENSION_MAX_TTL_MS = 300_000;
 
+/**
+ * When the last forced read of each cache key was asked for (ms since epoch), oldest first. A caching
+ * Lambda extension may hold the value from before it (a rotation) for up to its TTL, so reads of the
+ * key skip it that long. Kept apart from the cache: a value clearSecretCache() or eviction dropped is
+ * read again within that time too. Forced reads older than the TTL are dropped as new ones come.
+ * @internal
+ */
+export const forcedAt = new Map<string, number>();
+
+/** @internal Forget every forced read (tests only: clearSecretCache keeps them on purpose). */
+export function resetForced(): void {
+  forcedAt.clear();
+}
+
 /** @internal The cache key and entry of `id` for this read. */
 export function lookup(id: string, ctx: ReadContext): { key: string; entry: CacheEntry | undefined } {
   const key = cacheKey(id, ctx.version);
@@ -55,14 +69,20 @@ export function lookup(id: string, ctx: ReadContext): { key: string; entry: Cach
  * the rotation that made the caller force, and so answer with the old value.
  */
 export function readMiss(id: string, key: string, entry: CacheEntry | undefined, ctx: ReadContext, misses: Miss[]): Promise<string> {
+  if (ctx.force) {
+    for (const [k, at] of forcedAt) {
+      if (at > ctx.now - EXTENSION_MAX_TTL_MS) break;
+      forcedAt.delete(k);
+    }
+    forcedAt.delete(key); // re-inserted last: the map stays in time order
+    forcedAt.set(key, ctx.now);
+  }
   let refresh = entry?.refresh;
   if (entry !== undefined) {
     entry.usedAt = ctx.now;
     const waiting = entry.queued;
-    if (ctx.force && waiting !== undefined) {
-      waiting.forcedAt = ctx.now;
-      return (waiting.refresh ?? entry).promise;
-    }
+    // Joined, it is forced: forcedAt (above) now says so.
+    if (ctx.force && waiting !== undefined) return (waiting.refresh ?? entry).promise;
   }
   if (entry === undefined || refresh === undefined || ctx.force) {
     const d = deferred();
@@ -73,7 +93,7 @@ export function readMiss(id: string, key: string, entry: CacheEntry | undefined,
       // A forced refresh replaces one already sent: that one then answers only its own readers.
       entry.refresh = refresh = { ...d, startedAt: ctx.now };
     }
-    const miss: Miss = { id, key, entry, refresh, forcedAt: ctx.force ? ctx.now : entry.forcedAt, ...d };
+    const miss: Miss = { id, key, entry, refresh, ...d };
     misses.push(entry.queued = miss);
   }
   if (refresh === undefined) return entry.promise; // a first fetch
@@ -123,9 +143,9 @@ function flush(): void {
   const apart = extensionTarget(s, false) !== undefined && extensionTarget(s, true) === undefined;
   const groups = new Map<string, { version: VersionSelector | undefined; force: boolean; ids: string[]; byId: Map<string, Queued[]> }>();
   for (const q of batch) {
-    // Forced, or refreshing a value a forced read brought while a caching extension may still hold the
-    // one before it (undefined > n is false: never forced).
-    const force = apart && q.miss.forcedAt! > now - EXTENSION_MAX_TTL_MS;
+    // A key forced within a caching extension's TTL: the extension may still hold the value from before
+    // (undefined > n is false: never forced).
+    const force = apart && forcedAt.get(q.miss.key)! > now - EXTENSION_MAX_TTL_MS;
     q.miss.entry.queued = undefined; // sent: a forced read no longer joins it
     const groupKey = (force ? 'forced' : '') + cacheKey('', q.version);
     let group = groups.get(groupKey);
@@ -177,8 +197,6 @@ function settle(miss: Miss, outcome: Outcome | undefined, keepMs: number, maxEnt
       // this value if it fails.
       entry.refresh.fallback = () => settle(miss, outcome, keepMs, maxEntries);
     }
-    const cached = cache.get(key);
-    if (miss.forcedAt && cached?.value === outcome) cached.forcedAt = miss.forcedAt;
     miss.resolve(outcome);
     return;
   }

@@ -7,6 +7,7 @@ import { runInNewContext } from 'node:vm';
 import { restoreEnv, sleep, useEndpoint } from './helpers';
 import { clearSecretCache, configureSecrets, getSecrets } from '../../lib/runtime';
 import { cache } from '../../lib/runtime/cache';
+import { forcedAt } from '../../lib/runtime/refresh';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 
 setFlagsFromString('--expose-gc');
@@ -93,3 +94,19 @@ test('configureSecrets({ cacheMaxEntries }) bounds the cache too', async () => {
   await getSecrets(...Array.from({ length: 40 }, (_, k) => `tenant-${k}/api-key`));
   expect(cache.size).toBeLessThanOrEqual(10);
 });
+
+test('forced reads of many ids are remembered only for the caching extension\'s TTL (300 s), not forever', async () => {
+  const start = Date.now();
+  const clock = jest.spyOn(Date, 'now');
+  try {
+    for (let minute = 0; minute < 10; minute++) {
+      clock.mockReturnValue(start + minute * 60_000);
+      // Per-tenant secrets read with forceRefresh (always fresh), a thousand new tenants a minute.
+      await getSecrets(...Array.from({ length: PER_CALL }, (_, k) => `tenant-${minute * PER_CALL + k}/api-key`), { forceRefresh: true });
+    }
+    // The last five minutes' forced reads, not the ten minutes' 10,000.
+    expect(forcedAt.size).toBeLessThanOrEqual(5 * PER_CALL + PER_CALL);
+  } finally {
+    clock.mockRestore();
+  }
+}, 120_000);

@@ -403,6 +403,21 @@ describe('with the extension\'s own cache on (CDK\'s paramsAndSecrets default)',
     }
   });
 
+  test.each([
+    ['clearSecretCache()', async () => clearSecretCache()],
+    ['eviction past cacheMaxEntries', async () => {
+      configureSecrets({ cacheMaxEntries: 2 });
+      for (let i = 0; i < 3; i++) await getSecrets(seed())[0];
+    }],
+  ])('after a forced refresh, a read of the value %s dropped does not bring back the old value the extension still caches', async (_, drop) => {
+    const a = seed();
+    await getSecrets(a)[0];
+    fake.putSecret(a, 'rotated');
+    expect(await getSecrets(a, { forceRefresh: true })[0]).toBe('rotated');
+    await drop();
+    expect(await getSecrets(a)[0]).toBe('rotated');
+  });
+
   test('plain misses still go through the extension', async () => {
     const a = seed();
     await getSecrets(a)[0];
