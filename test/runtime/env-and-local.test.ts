@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { PLACEHOLDER_MARKER_KEY } from '../../lib/env-contract';
 import {
+  clearSecretCache,
   getEnv,
   getSecretJson,
   getSecrets,
@@ -187,6 +188,15 @@ describe('local mode', () => {
     process.env.AWS_LAMBDA_FUNCTION_NAME = 'my-fn'; // inside Lambda an empty override must not refuse every read
     const error = await getSecrets('stripe-api-key')[0].catch((e: unknown) => e);
     expect(error).not.toMatchObject({ code: 'LocalModeInLambda' });
+  });
+
+  test('a changed CDK_APP_SECRETS_LOCAL_VALUE_<NAME> is read after clearSecretCache(), as between a handler\'s unit tests', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY = 'first-test';
+    expect(await getSecrets('stripe-api-key')).toEqual(['first-test']);
+    process.env.CDK_APP_SECRETS_LOCAL_VALUE_STRIPE_API_KEY = 'second-test';
+    expect(await getSecrets('stripe-api-key')).toEqual(['first-test']); // cached, as in a warm function
+    clearSecretCache();
+    expect(await getSecrets('stripe-api-key')).toEqual(['second-test']);
   });
 
   test('local values get the placeholder check too', async () => {

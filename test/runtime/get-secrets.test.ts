@@ -355,6 +355,36 @@ describe('cache', () => {
     expect(fake.calls.GetSecretValue).toBe(2);
   });
 
+  describe('in a handler unit test with Jest\'s fake timers', () => {
+    afterEach(() => {
+      jest.useRealTimers();
+      jest.restoreAllMocks();
+    });
+
+    test('advancing them past maxAgeSeconds (or setting the system time) reads the value again', async () => {
+      jest.useFakeTimers();
+      const [a] = seed(1);
+      await getSecrets(a);
+      fake.putSecret(a, 'rotated');
+      jest.advanceTimersByTime(299_000);
+      expect(await getSecrets(a)).toEqual([`value-${a}`]);
+      jest.advanceTimersByTime(2_000);
+      expect(await getSecrets(a)).toEqual(['rotated']);
+      fake.putSecret(a, 'rotated-again');
+      jest.setSystemTime(Date.now() + 301_000);
+      expect(await getSecrets(a)).toEqual(['rotated-again']);
+    });
+
+    test('a read whose answer never comes fails at its deadline once the timers advance with advanceTimersByTimeAsync', async () => {
+      jest.useFakeTimers();
+      jest.spyOn(SecretsManagerClient.prototype, 'send').mockImplementation((() => new Promise(() => {})) as never);
+      const [p] = getSecrets('app/never-answered');
+      // The fetch starts after the current synchronous code: the async variant lets it start, then reaches its deadline.
+      await jest.advanceTimersByTimeAsync(2000);
+      await expect(p).rejects.toMatchObject({ code: 'DeadlineExceeded', timeoutMs: 2000 });
+    });
+  });
+
   test('with serveStale, a failed refresh returns the expired value, and the next read refreshes in the background', async () => {
     const [a] = seed(1);
     await getSecrets(a, { maxAgeSeconds: 0.05 });
