@@ -635,6 +635,15 @@ describe('typed errors with actionable messages', () => {
       expect(error.message).not.toContain('network path');
     });
 
+    test('without AWS_REGION a name fails with RegionMissing, telling to set it, though the mock needs no region', async () => {
+      delete process.env.AWS_REGION;
+      delete process.env.AWS_DEFAULT_REGION;
+      mockGetSecretValueOnly((input) => ({ Name: input.SecretId, SecretString: 'from-the-mock' }));
+      const error = await rejection(getSecrets('app/one'));
+      expect(error).toMatchObject({ code: 'RegionMissing', secretId: 'app/one' });
+      expect(error.message).toContain('set AWS_REGION');
+    });
+
     test('a mock answering every command with one value (no Name in the batch answer) says to mock BatchGetSecretValue, not to check the network', async () => {
       jest.spyOn(SecretsManagerClient.prototype, 'send').mockImplementation((async () => ({ SecretString: 'from-the-mock' })) as never);
       const error = await rejection(getSecrets('app/two', 'app/three'));
