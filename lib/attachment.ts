@@ -5,6 +5,11 @@ import { Construct } from 'constructs';
 /** The id CDK's `attach` gives the attachment, which it checks for a second one. */
 const ATTACHMENT_ID = 'Attachment';
 
+/** Whether the secret is attached to a database, whose engine, host and port the attachment adds to its value. */
+export function isAttached(secret: Construct): boolean {
+  return secret.node.tryFindChild(ATTACHMENT_ID) !== undefined;
+}
+
 /**
  * Attaches an AppSecret (created here or imported) to a database, as CDK's own `attach` does, but
  * with an attachment (`db.secret`) that grants and wires readers like the secret itself.

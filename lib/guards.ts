@@ -1,4 +1,4 @@
-import { Annotations, IAspect, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, IAspect, Stack, Token } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -81,6 +81,8 @@ export interface InitialValue {
   readonly placeholder: boolean;
   /** Whether it is a generated plain string (no JSON template), which has no keys at all. */
   readonly plainString?: boolean;
+  /** The property the value comes from, for errors about it. */
+  readonly property: 'generateSecretString' | 'secretObjectValue';
 }
 
 export const PLACEHOLDER_KEYS = [PLACEHOLDER_MARKER_KEY, 'random'];
@@ -145,15 +147,18 @@ export function initialValue(props: {
   readonly generateSecretString?: secretsmanager.SecretStringGenerator;
   readonly secretObjectValue?: { [key: string]: unknown };
 }): InitialValue {
-  if (props.secretObjectValue) return { keys: Object.keys(props.secretObjectValue), placeholder: false };
+  if (props.secretObjectValue) return { keys: Object.keys(props.secretObjectValue), placeholder: false, property: 'secretObjectValue' };
+  const property = 'generateSecretString';
   const generate = props.generateSecretString;
-  if (!generate) return { keys: PLACEHOLDER_KEYS, placeholder: true };
-  if (generate.secretStringTemplate === undefined && generate.generateStringKey === undefined) return { placeholder: false, plainString: true };
-  if (generate.secretStringTemplate === undefined || generate.generateStringKey === undefined) return { placeholder: false };
+  if (!generate) return { keys: PLACEHOLDER_KEYS, placeholder: true, property };
+  if (generate.secretStringTemplate === undefined && generate.generateStringKey === undefined) {
+    return { placeholder: false, plainString: true, property };
+  }
+  if (generate.secretStringTemplate === undefined || generate.generateStringKey === undefined) return { placeholder: false, property };
   try {
-    return { keys: [...Object.keys(JSON.parse(generate.secretStringTemplate)), generate.generateStringKey], placeholder: false };
+    return { keys: [...Object.keys(JSON.parse(generate.secretStringTemplate)), generate.generateStringKey], placeholder: false, property };
   } catch {
-    return { placeholder: false };
+    return { placeholder: false, property };
   }
 }
 
@@ -176,6 +181,61 @@ export function warnPlaceholderAtLaunch(secret: IConstruct, value: InitialValue,
     'what starts the containers (containers started later read the new value; running ones keep theirs until replaced), ' +
     'or, for a value CloudFormation may generate (a password), set generateSecretString; ' +
     `then acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_AT_LAUNCH_WARNING}').`);
+}
+
+/** Where the ECS agent (and AWS Batch's) finds which secrets, and which of their JSON keys, to put into a container. */
+const LAUNCH_DEFINITION_TYPES = ['AWS::ECS::TaskDefinition', 'AWS::Batch::JobDefinition'];
+const launchReadsChecked = new WeakMap<IConstruct, WeakSet<Stack>>();
+
+/**
+ * `ecs.Secret.fromSecretsManager(secret, 'field')` (or AWS Batch's) has the agent put one JSON key of the
+ * value into the container when it starts, and the container does not start when the value lacks it.
+ * The key is written into the task or job definition and never passed to grantRead, so it is read from
+ * there at synth: the definitions in the stack of the execution role the agent reads with. The
+ * placeholder has its own warning (a value may still be set before a container starts); a database
+ * attachment adds keys (engine, host, port) that synth cannot list.
+ */
+export function checkFieldsAtLaunch(secret: secretsmanager.ISecret & IConstruct, value: InitialValue, executionRole: IConstruct,
+  attached: () => boolean): void {
+  if (value.placeholder || (!value.plainString && value.keys === undefined)) return;
+  const stack = Stack.of(executionRole);
+  let stacks = launchReadsChecked.get(secret);
+  if (!stacks) launchReadsChecked.set(secret, stacks = new WeakSet());
+  if (stacks.has(stack)) return;
+  stacks.add(stack);
+  secret.node.addValidation({
+    validate: () => value.plainString || !attached() ? launchFieldErrors(secret, value, stack) : [],
+  });
+}
+
+function launchFieldErrors(secret: secretsmanager.ISecret & IConstruct, value: InitialValue, stack: Stack): string[] {
+  const errors: string[] = [];
+  for (const definition of stack.node.findAll()) {
+    if (!CfnResource.isCfnResource(definition) || !LAUNCH_DEFINITION_TYPES.includes(definition.cfnResourceType)) continue;
+    if (Stack.of(definition) !== stack) continue;
+    const owner = definition.node.scope?.node.path ?? definition.node.path;
+    for (const key of jsonKeysRead(definition, secret).filter((k) => !value.keys?.includes(k))) {
+      const problem = value.plainString ? `gives a plain string, not JSON, which has no JSON key '${key}'` : `gives the keys ${value.keys!.join(', ')}, which do not include '${key}'`;
+      const fix = value.plainString ? `read the whole secret (ecs.Secret.fromSecretsManager(secret)), or give the secret its keys from the start: ${STRUCTURED_FIX}`
+        : `read one of the keys it has (ecs.Secret.fromSecretsManager(secret, '${value.keys![0]}')), or add '${key}' to ${value.property}`;
+      errors.push(invalidProp(secret, value.property, `${problem}, but task or job definition '${owner}' reads that key into a container ` +
+        `(ecs.Secret.fromSecretsManager(secret, '${key}'), or AWS Batch's), and a container whose secret lacks it does not start`, fix).message);
+    }
+  }
+  return errors;
+}
+
+/**
+ * The JSON keys a task or job definition reads from the secret: each `ValueFrom` of
+ * `<secret ARN>:<key>:<version stage>:<version id>`, which CDK renders as a join of the ARN and the rest.
+ */
+function jsonKeysRead(definition: CfnResource, secret: secretsmanager.ISecret): string[] {
+  const stack = Stack.of(definition);
+  // The rendered resource (overrides included), tokens resolved as in the template.
+  const rendered = JSON.stringify(stack.resolve((definition as unknown as { _toCloudFormation(): unknown })._toCloudFormation()));
+  const arn = JSON.stringify(stack.resolve(secret.secretArn)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const keys = [...rendered.matchAll(new RegExp(`${arn},":([^":]*):[^":]*:[^":]*"`, 'g'))].map((match) => match[1]);
+  return [...new Set(keys.filter((key) => key !== ''))];
 }
 
 /** Characters RDS refuses in a master password (CreateDBInstance, CreateDBCluster: MasterUserPassword). */

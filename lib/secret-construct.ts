@@ -3,9 +3,10 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { attachWired } from './attachment';
+import { attachWired, isAttached } from './attachment';
 import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
-import { checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnDatabasePassword, warnPlaceholderAtLaunch, warnPlaceholderReference } from './guards';
+import { isExecutionRole } from './grant-scope';
+import { checkFieldsAtLaunch, checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnDatabasePassword, warnPlaceholderAtLaunch, warnPlaceholderReference } from './guards';
 import { ImportedAppSecret, resolveEnvKey } from './imported-secret';
 import { addNameOutput, claimSecretName, physicalName } from './naming';
 import { childPath, duplicateReplicaRegionErrors, invalidProp, MAX_DESCRIPTION_LENGTH, renderedTagErrors, replicaKeyRegionErrors, SNAPSHOT_FIX, SNAPSHOT_REASON, snapshotPolicyErrors, validateGenerateSecretString, validateKeyRegion, validateLogicalName, validateReplicaRegions, validateSecretObjectValue, validateTags, warnIfNameLooksLikeArnSuffix } from './validation';
@@ -309,6 +310,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
    */
   public grantRead(grantee: iam.IGrantable, versionStages?: string[]): iam.Grant {
     warnPlaceholderAtLaunch(this, this.initialValue, grantee, this.name);
+    if (isExecutionRole(grantee)) checkFieldsAtLaunch(this, this.initialValue, grantee as unknown as Construct, () => isAttached(this));
     return grantReadAndWire(this, grantee, versionStages, {
       replicaRegions: this.readableReplicas(),
       resource: this.node.defaultChild as CfnResource,

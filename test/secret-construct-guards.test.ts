@@ -2,8 +2,9 @@
  * Silent mistakes AppSecret turns into synth-time errors and warnings (issue 9, items 7 to 10),
  * and the forward-compatible class design.
  */
-import { App, Aspects, CfnResource, Annotations as CoreAnnotations, Duration, SecretValue, Stack } from 'aws-cdk-lib';
+import { App, Aspects, CfnResource, Annotations as CoreAnnotations, Duration, SecretValue, Size, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -462,6 +463,67 @@ describe('the placeholder read by ECS when a container starts', () => {
     const stack = newStack();
     new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' }).grantRead(new ecs.FargateTaskDefinition(stack, 'Task').taskRole);
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
+
+describe('a JSON field a container reads when it starts', () => {
+  const structured = { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true };
+
+  function ecsTaskReading(secret: AppSecret, field: string): void {
+    const task = new ecs.FargateTaskDefinition(Stack.of(secret), 'Task');
+    task.addContainer('App', { image: ecs.ContainerImage.fromRegistry('nginx'), secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManager(secret, field) } });
+  }
+
+  function batchJobReading(secret: AppSecret, field: string): void {
+    const container = new batch.EcsFargateContainerDefinition(Stack.of(secret), 'Container', {
+      image: ecs.ContainerImage.fromRegistry('nginx'),
+      cpu: 1,
+      memory: Size.mebibytes(2048),
+      secrets: { DB_PASSWORD: batch.Secret.fromSecretsManager(secret, field) },
+    });
+    new batch.EcsJobDefinition(Stack.of(secret), 'Job', { container });
+  }
+
+  function synthError(app: App): string {
+    try {
+      app.synth();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return '';
+  }
+
+  test.each([
+    ['an ECS task definition', ecsTaskReading, 'Shop/Task'],
+    ['an AWS Batch job definition', batchJobReading, 'Shop/Job'],
+  ])('of a generated plain string fails synth for %s, since the container could never start', (_, reading, path) => {
+    const app = new App();
+    const secret = new AppSecret(newStack(app), 'Db', { name: 'db', environment: 'prod', generateSecretString: { passwordLength: 32 } });
+    reading(secret, 'password');
+    expect(synthError(app)).toContain(
+      "AppSecret 'Shop/Db': generateSecretString gives a plain string, not JSON, which has no JSON key 'password', " +
+      `but task or job definition '${path}' reads that key into a container (ecs.Secret.fromSecretsManager(secret, 'password'), or AWS Batch's), and a container whose secret lacks it does not start. ` +
+      "Fix: read the whole secret (ecs.Secret.fromSecretsManager(secret)), or give the secret its keys from the start: generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password'",
+    );
+  });
+
+  test('that the secret\'s JSON template lacks fails synth, naming the keys it has', () => {
+    const app = new App();
+    const secret = new AppSecret(newStack(app), 'Db', { name: 'db', environment: 'prod', generateSecretString: structured });
+    ecsTaskReading(secret, 'pasword');
+    expect(synthError(app)).toContain(
+      "AppSecret 'Shop/Db': generateSecretString gives the keys username, password, which do not include 'pasword', but task or job definition 'Shop/Task' reads that key into a container",
+    );
+  });
+
+  test('that the secret has, or that a database attachment adds, passes synth', () => {
+    const app = new App();
+    const stack = newStack(app);
+    ecsTaskReading(new AppSecret(stack, 'Db', { name: 'db', environment: 'prod', generateSecretString: structured }), 'password');
+    const attached = new AppSecret(stack, 'Attached', { name: 'attached', environment: 'prod', generateSecretString: structured });
+    new rds.DatabaseInstance(stack, 'Database', { engine: rds.DatabaseInstanceEngine.POSTGRES, vpc: new ec2.Vpc(stack, 'Vpc'), credentials: rds.Credentials.fromSecret(attached) });
+    batchJobReading(attached, 'host');
+    expect(synthError(app)).toBe('');
   });
 });
 
