@@ -124,11 +124,24 @@ export function warnPlaceholderReference(secret: IConstruct, value: InitialValue
     `and acknowledge this warning after the reference is taken: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_REFERENCE_WARNING}').`);
 }
 
-/** Hosted rotation functions read username and password from the secret; without them the first rotation fails. */
-export function checkHostedRotation(secret: IConstruct, value: InitialValue, options: secretsmanager.RotationScheduleOptions): void {
+/** The id of the warning about a hosted rotation of a value that lacks the keys it reads. */
+const ROTATION_KEYS_WARNING = 'cdk-app-secrets:rotation-needs-structured-value';
+
+/**
+ * Hosted rotation functions read username and password from the secret, and connect to the database
+ * with its host and engine; without them every rotation fails. Host and engine come from an attachment
+ * to the database (which may follow the schedule, so that is checked at synth), or from the template.
+ */
+export function checkHostedRotation(secret: IConstruct, value: InitialValue, options: secretsmanager.RotationScheduleOptions,
+  attached: () => boolean): void {
   if (!options.hostedRotation) return;
   const missing = ['username', 'password'].filter((key) => !value.keys?.includes(key));
-  if (missing.length === 0) return;
+  if (missing.length === 0) {
+    const connection = ['host', 'engine'].filter((key) => !value.keys?.includes(key));
+    if (connection.length === 0) return;
+    secret.node.addValidation({ validate: () => attached() ? [] : missingConnectionKeys(secret, value, connection, options) });
+    return;
+  }
   const problem = value.placeholder
     ? 'is not set, so the secret starts as the placeholder'
     : value.keys ? `gives the keys ${value.keys.join(', ')}` : 'gives a plain string, not JSON';
@@ -136,10 +149,25 @@ export function checkHostedRotation(secret: IConstruct, value: InitialValue, opt
     'the first rotation would fail', `give the secret its keys from the start: ${STRUCTURED_FIX}`);
   if (options.rotateImmediatelyOnUpdate === false) {
     // The value can still be set by hand before the first scheduled rotation.
-    Annotations.of(secret).addWarningV2('cdk-app-secrets:rotation-needs-structured-value', `${error.message} (or set the value by hand before the first rotation)`);
+    Annotations.of(secret).addWarningV2(ROTATION_KEYS_WARNING, `${error.message} (or set the value by hand before the first rotation)`);
     return;
   }
   throw error;
+}
+
+function missingConnectionKeys(secret: IConstruct, value: InitialValue, missing: string[],
+  options: secretsmanager.RotationScheduleOptions): string[] {
+  const into = value.property === 'secretObjectValue' ? 'secretObjectValue' : 'secretStringTemplate';
+  const error = invalidProp(secret, value.property, `gives the keys ${value.keys!.join(', ')}, but a hosted rotation also connects with the JSON keys host and engine ` +
+    `(missing: ${missing.join(', ')}), which an attachment to the database adds, and the secret is attached to none; every rotation would fail`,
+  'attach the secret to its database (secret.attach(database), or create the database with rds.Credentials.fromSecret(secret)), ' +
+    `or, for a database outside this app, add ${missing.join(' and ')} to ${into}`);
+  if (options.rotateImmediatelyOnUpdate === false) {
+    // On the secret's resource: CDK applies an acknowledgement on the secret to its children's later warnings, not its own.
+    Annotations.of(secret.node.defaultChild ?? secret).addWarningV2(ROTATION_KEYS_WARNING, `${error.message} (or set the value by hand before the first rotation)`);
+    return [];
+  }
+  return [error.message];
 }
 
 /** The initial value's JSON keys, from generateSecretString or secretObjectValue. */

@@ -358,7 +358,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
    * Refuses a hosted rotation of a value without the `username` and `password` keys it needs.
    */
   public addRotationSchedule(id: string, options: secretsmanager.RotationScheduleOptions): secretsmanager.RotationSchedule {
-    checkHostedRotation(this, this.initialValue, options);
+    checkHostedRotation(this, this.initialValue, options, () => isAttached(this));
     return super.addRotationSchedule(id, options);
   }
 }

@@ -299,6 +299,52 @@ describe('the placeholder where a structured value is required', () => {
       .toThrow("AppSecret 'Shop/Db': generateSecretString gives a plain string, not JSON, but a hosted rotation needs the JSON keys username and password");
   });
 
+  test('a hosted rotation of username and password alone fails synth while no database is attached, since the rotation also reads host and engine', () => {
+    const app = new App();
+    const secret = new AppSecret(newStack(app), 'Db', {
+      name: 'db', environment: 'prod', generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password' },
+    });
+    secret.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser() });
+    expect(() => app.synth()).toThrow(
+      "AppSecret 'Shop/Db': generateSecretString gives the keys username, password, but a hosted rotation also connects with the JSON keys host and engine (missing: host, engine), " +
+      'which an attachment to the database adds, and the secret is attached to none; every rotation would fail. ' +
+      'Fix: attach the secret to its database (secret.attach(database), or create the database with rds.Credentials.fromSecret(secret)), ' +
+      'or, for a database outside this app, add host and engine to secretStringTemplate',
+    );
+  });
+
+  test('a hosted rotation of a secret attached to its database, or whose template names host and engine, passes synth', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const generateSecretString = { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true };
+    const attached = new AppSecret(stack, 'Attached', { name: 'attached', environment: 'prod', generateSecretString });
+    attached.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser() });
+    new rds.DatabaseInstance(stack, 'Database', { engine: rds.DatabaseInstanceEngine.POSTGRES, vpc: new ec2.Vpc(stack, 'Vpc'), credentials: rds.Credentials.fromSecret(attached) });
+    const outside = new AppSecret(stack, 'Outside', {
+      name: 'outside',
+      environment: 'prod',
+      generateSecretString: { ...generateSecretString, secretStringTemplate: JSON.stringify({ username: 'admin', host: 'db.example.com', engine: 'postgres' }) },
+    });
+    outside.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser() });
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('a hosted rotation that waits for its schedule only warns about missing host and engine, since a value may be set by hand first', () => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'Db', {
+      name: 'db', environment: 'prod', generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password' },
+    });
+    secret.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.mysqlSingleUser(), rotateImmediatelyOnUpdate: false });
+    Annotations.fromStack(stack).hasWarning('/Shop/Db/Resource', Match.stringLikeRegexp('a hosted rotation also connects with the JSON keys host and engine .*cdk-app-secrets:rotation-needs-structured-value'));
+    const acknowledged = newStack(new App());
+    const other = new AppSecret(acknowledged, 'Db', {
+      name: 'db', environment: 'prod', generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password' },
+    });
+    other.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.mysqlSingleUser(), rotateImmediatelyOnUpdate: false });
+    CoreAnnotations.of(other).acknowledgeWarning('cdk-app-secrets:rotation-needs-structured-value');
+    Annotations.fromStack(acknowledged).hasNoWarning('*', Match.anyValue());
+  });
+
   test('rds.Credentials.fromSecret of the placeholder fails synth, since the database would find no password', () => {
     const stack = newStack();
     const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' });

@@ -461,12 +461,12 @@ describe('options', () => {
     });
   });
 
-  test('adds a rotation schedule with a hosted rotation to a secret with username and password', () => {
+  test('adds a rotation schedule with a hosted rotation to a secret with the keys it reads', () => {
     const stack = newStack();
     const secret = new AppSecret(stack, 'Key', {
       name: 'db',
       environment: 'prod',
-      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password' },
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin', host: 'db.example.com', engine: 'mysql' }), generateStringKey: 'password' },
     });
     secret.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.mysqlSingleUser(), automaticallyAfter: Duration.days(30) });
     Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::RotationSchedule', {
