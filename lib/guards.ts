@@ -58,7 +58,8 @@ export function guardFunction(cfn: lambda.CfnFunction): void {
 
 function secretReferenceErrors(cfn: lambda.CfnFunction): string[] {
   if (cfn.node.scopes.some((scope) => allowedScopes.has(scope))) return [];
-  const fn = cfn.node.scope ?? cfn;
+  // A lambda.Function's CfnFunction is its default child; a CfnFunction made directly is the function itself.
+  const fn = cfn.node.scope?.node.defaultChild === cfn ? cfn.node.scope : cfn;
   const environment = Stack.of(cfn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
   const errors: string[] = [];
   for (const [key, value] of Object.entries(environment?.variables ?? {})) {

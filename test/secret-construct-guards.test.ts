@@ -222,6 +222,7 @@ describe('overwrites', () => {
 });
 
 describe('secret values in Lambda environments', () => {
+  const plainFunction = { role: 'arn:aws:iam::123456789012:role/r', code: { zipFile: 'exports.handler = 1' }, runtime: 'nodejs20.x', handler: 'index.handler' };
   const leak = (stack: Stack, fn: lambda.Function) => {
     const other = new AppSecret(stack, 'Other', { name: 'other', environment: 'prod' });
     fn.addEnvironment('OTHER_VALUE', other.secretValue.unsafeUnwrap());
@@ -247,6 +248,17 @@ describe('secret values in Lambda environments', () => {
     const fn = newFunction(stack, 'Plain');
     fn.addEnvironment('DB_PASSWORD', SecretValue.ssmSecure('/db/password').unsafeUnwrap());
     expect(() => app.synth()).toThrow("function 'Shop/Plain' environment.DB_PASSWORD holds an SSM SecureString dynamic reference");
+  });
+
+  test('fail synth for a lambda.CfnFunction of the app, naming that function, not its stack', () => {
+    const app = new App();
+    const stack = newStack(app);
+    Aspects.of(app).add(new SecretEnvironmentGuard());
+    new lambda.CfnFunction(stack, 'Plain', {
+      ...plainFunction,
+      environment: { variables: { DB_PASSWORD: SecretValue.ssmSecure('/db/password').unsafeUnwrap() } },
+    });
+    expect(() => app.synth()).toThrow("AppSecret guard: function 'Shop/Plain' environment.DB_PASSWORD holds an SSM SecureString dynamic reference");
   });
 
   test('are left alone in functions AppSecret does not wire, without the app-wide guard', () => {
