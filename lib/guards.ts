@@ -60,9 +60,10 @@ function secretReferenceErrors(cfn: lambda.CfnFunction): string[] {
   if (cfn.node.scopes.some((scope) => allowedScopes.has(scope))) return [];
   // A lambda.Function's CfnFunction is its default child; a CfnFunction made directly is the function itself.
   const fn = cfn.node.scope?.node.defaultChild === cfn ? cfn.node.scope : cfn;
-  const environment = Stack.of(cfn).resolve(cfn.environment) as { variables?: Record<string, unknown> } | undefined;
+  // As deployed: escape-hatch overrides (addPropertyOverride) put values in too.
+  const environment = renderedProperties(cfn).Environment as { Variables?: Record<string, unknown> } | undefined;
   const errors: string[] = [];
-  for (const [key, value] of Object.entries(environment?.variables ?? {})) {
+  for (const [key, value] of Object.entries(environment?.Variables ?? {})) {
     const json = JSON.stringify(value);
     const found = SECRET_REFERENCES.find(([marker]) => json.includes(marker));
     if (!found) continue;
@@ -72,6 +73,13 @@ function secretReferenceErrors(cfn: lambda.CfnFunction): string[] {
       `(appSecret.grantRead(fn) writes its name) and read it at run time with getSecrets; if this is intended, call SecretEnvironmentGuard.allow(fn) for '${fn.node.path}'.`);
   }
   return errors;
+}
+
+/** A resource's properties as its template will have them: escape-hatch overrides applied, tokens resolved. */
+function renderedProperties(resource: CfnResource): Record<string, unknown> {
+  const rendered = Stack.of(resource).resolve((resource as unknown as { _toCloudFormation(): unknown })._toCloudFormation()) as
+    { Resources?: Record<string, { Properties?: Record<string, unknown> }> };
+  return Object.values(rendered.Resources ?? {})[0]?.Properties ?? {};
 }
 
 /** What the secret holds when it is created, as far as the structured-value checks need to know. */
@@ -259,10 +267,8 @@ function launchFieldErrors(secret: secretsmanager.ISecret & IConstruct, value: I
  * `<secret ARN>:<key>:<version stage>:<version id>`, which CDK renders as a join of the ARN and the rest.
  */
 function jsonKeysRead(definition: CfnResource, secret: secretsmanager.ISecret): string[] {
-  const stack = Stack.of(definition);
-  // The rendered resource (overrides included), tokens resolved as in the template.
-  const rendered = JSON.stringify(stack.resolve((definition as unknown as { _toCloudFormation(): unknown })._toCloudFormation()));
-  const arn = JSON.stringify(stack.resolve(secret.secretArn)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const rendered = JSON.stringify(renderedProperties(definition));
+  const arn = JSON.stringify(Stack.of(definition).resolve(secret.secretArn)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const keys = [...rendered.matchAll(new RegExp(`${arn},":([^":]*):[^":]*:[^":]*"`, 'g'))].map((match) => match[1]);
   return [...new Set(keys.filter((key) => key !== ''))];
 }

@@ -261,6 +261,26 @@ describe('secret values in Lambda environments', () => {
     expect(() => app.synth()).toThrow("AppSecret guard: function 'Shop/Plain' environment.DB_PASSWORD holds an SSM SecureString dynamic reference");
   });
 
+  test('fail synth for a reference put in with an escape hatch (addPropertyOverride), which CloudFormation deploys all the same', () => {
+    const app = new App();
+    const stack = newStack(app);
+    Aspects.of(app).add(new SecretEnvironmentGuard());
+    const wired = newFunction(stack);
+    const other = new AppSecret(stack, 'Other', { name: 'other', environment: 'prod' });
+    other.grantRead(wired);
+    (wired.node.defaultChild as lambda.CfnFunction).addPropertyOverride('Environment.Variables.OTHER_VALUE', other.secretValue.unsafeUnwrap());
+    const plain = new lambda.CfnFunction(stack, 'Plain', plainFunction);
+    plain.addPropertyOverride('Environment', { Variables: { DB_PASSWORD: SecretValue.ssmSecure('/db/password').unsafeUnwrap() } });
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain("AppSecret guard: function 'Shop/Fn' environment.OTHER_VALUE holds a Secrets Manager dynamic reference");
+    expect(message).toContain("AppSecret guard: function 'Shop/Plain' environment.DB_PASSWORD holds an SSM SecureString dynamic reference");
+  });
+
   test('are left alone in functions AppSecret does not wire, without the app-wide guard', () => {
     const app = new App();
     const stack = newStack(app);
