@@ -76,7 +76,7 @@ function secretReferenceErrors(cfn: lambda.CfnFunction): string[] {
 }
 
 /** A resource's properties as its template will have them: escape-hatch overrides applied, tokens resolved. */
-function renderedProperties(resource: CfnResource): Record<string, unknown> {
+export function renderedProperties(resource: CfnResource): Record<string, unknown> {
   const rendered = Stack.of(resource).resolve((resource as unknown as { _toCloudFormation(): unknown })._toCloudFormation()) as
     { Resources?: Record<string, { Properties?: Record<string, unknown> }> };
   return Object.values(rendered.Resources ?? {})[0]?.Properties ?? {};

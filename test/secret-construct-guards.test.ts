@@ -7,6 +7,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -540,6 +541,52 @@ describe('the placeholder read by ECS when a container starts', () => {
   test('gives no such warning for a task role, whose code reads the secret at run time', () => {
     const stack = newStack();
     new AppSecret(stack, 'Db', { name: 'db', environment: 'prod' }).grantRead(new ecs.FargateTaskDefinition(stack, 'Task').taskRole);
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+  });
+});
+
+describe('the placeholder read by a CodeBuild build', () => {
+  function buildReading(scope: Construct, value: string): codebuild.Project {
+    return new codebuild.Project(scope, 'Build', {
+      buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: ['npm publish'] } } }),
+      environmentVariables: { NPM_TOKEN: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value } },
+    });
+  }
+
+  test.each([
+    ['its name', (secret: AppSecret) => secret.secretName],
+    ['its ARN', (secret: AppSecret) => secret.secretArn],
+    ['a JSON key of it', (secret: AppSecret) => `${secret.secretArn}:token`],
+  ])('by %s warns at synth, with the order of deploy and set that avoids it', (_, value) => {
+    const stack = newStack();
+    const secret = new AppSecret(stack, 'NpmToken', { name: 'npm-token', environment: 'prod' });
+    buildReading(stack, value(secret));
+    Annotations.fromStack(stack).hasWarning('/Shop/NpmToken/Resource', Match.stringLikeRegexp(
+      "secret 'Shop/NpmToken' is read by CodeBuild project 'Shop/Build' \\(its SECRETS_MANAGER environment variable NPM_TOKEN\\) when a build starts, " +
+      "and it holds AppSecret's placeholder until a value is set.*Fix: .*npx cdk-app-secrets set npm-token --stack Shop.*acknowledgeWarning\\('cdk-app-secrets:placeholder-in-build'\\)"));
+  });
+
+  test('in another stack, by name, warns the same way', () => {
+    const app = new App();
+    const secret = new AppSecret(newStack(app), 'NpmToken', { name: 'npm-token', environment: 'prod' });
+    buildReading(newStack(app, 'Ci'), secret.secretName);
+    Annotations.fromStack(Stack.of(secret)).hasWarning('/Shop/NpmToken/Resource', Match.stringLikeRegexp("is read by CodeBuild project 'Ci/Build'"));
+  });
+
+  test('gives no warning for a secret CloudFormation generates, for another secret, nor once acknowledged', () => {
+    const stack = newStack();
+    const generated = new AppSecret(stack, 'Generated', { name: 'generated', environment: 'prod', generateSecretString: { passwordLength: 32 } });
+    const acknowledged = new AppSecret(stack, 'NpmToken', { name: 'npm-token', environment: 'prod' });
+    new AppSecret(stack, 'Unread', { name: 'unread', environment: 'prod' });
+    new codebuild.Project(stack, 'Build', {
+      buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: ['npm publish'] } } }),
+      environmentVariables: {
+        A: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: generated.secretName },
+        B: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: acknowledged.secretName },
+        C: { value: 'Shop/prod/unread' },
+      },
+    });
+    CoreAnnotations.of(acknowledged).acknowledgeWarning('cdk-app-secrets:placeholder-in-build');
     Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
   });
 });

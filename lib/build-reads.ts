@@ -1,0 +1,123 @@
+import { Annotations, Aspects, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
+import { IConstruct } from 'constructs';
+import { renderedProperties } from './guards';
+import { topLevelStack } from './naming';
+
+/*
+ * CodeBuild reads a SECRETS_MANAGER environment variable itself when a build starts, and grants its
+ * role on its own: grantRead never sees such a reader, so the projects that name a secret are found
+ * at synth, in the secret's stage (a name is a literal any stack of it may use).
+ */
+
+/** The id of the warning about the placeholder read when a build starts. */
+export const PLACEHOLDER_IN_BUILD_WARNING = 'cdk-app-secrets:placeholder-in-build';
+
+/** What the check needs to know about a secret. */
+export interface BuildReadSecret extends IConstruct {
+  readonly secretName: string;
+  readonly secretArn: string;
+  /** The logical name, for the command that sets the value. */
+  readonly name: string;
+}
+
+/**
+ * Warns at synth for each CodeBuild project of the secret's stage whose SECRETS_MANAGER variable reads
+ * the secret while it holds AppSecret's placeholder: a build started before a value is set gets the
+ * placeholder (or fails, for a JSON key), and a pipeline deployed together with the secret starts one at once.
+ */
+export function warnPlaceholderInBuild(secret: BuildReadSecret): void {
+  const projects = buildProjectsOf(Stage.of(secret) ?? secret.node.root);
+  secret.node.addValidation({
+    validate: () => {
+      // On the secret's resource: CDK applies an acknowledgement on the secret to warnings of its children
+      // added later, but not to its own.
+      const resource = secret.node.defaultChild ?? secret;
+      for (const read of buildReadsOf(secret, projects)) {
+        Annotations.of(resource).addWarningV2(PLACEHOLDER_IN_BUILD_WARNING,
+          `secret '${secret.node.path}' is read by CodeBuild project '${read.project}' (its SECRETS_MANAGER environment variable ${read.variable}) when a build starts, ` +
+          "and it holds AppSecret's placeholder until a value is set: a build started before then gets the placeholder as its variable, or, for a JSON key, " +
+          'which the placeholder lacks, fails; a pipeline deployed together with the secret starts its first build at once. ' +
+          `Fix: deploy the secret first and set its value (npx cdk-app-secrets set ${secret.name} --stack ${topLevelStack(secret).node.path}) before the first build, ` +
+          'or, for a value CloudFormation may generate (a password), set generateSecretString; ' +
+          `then acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_IN_BUILD_WARNING}').`);
+      }
+      return [];
+    },
+  });
+}
+
+interface BuildRead {
+  /** The project's path (its L2's, for a project's default child). */
+  readonly project: string;
+  readonly variable: string;
+  /** The JSON key read, or '' for the whole value. */
+  readonly key: string;
+}
+
+interface BuildVariable {
+  readonly Name?: string;
+  readonly Type?: string;
+  readonly Value?: unknown;
+}
+
+const projectsByStage = new WeakMap<IConstruct, Set<CfnResource>>();
+
+/**
+ * The CodeBuild projects of a stage, which an aspect collects as CDK prepares it, before validation:
+ * one walk of the tree for all secrets (a walk per secret made synth of hundreds of secrets much slower).
+ */
+function buildProjectsOf(stage: IConstruct): Set<CfnResource> {
+  let projects = projectsByStage.get(stage);
+  if (!projects) {
+    const found = new Set<CfnResource>();
+    projects = found;
+    projectsByStage.set(stage, found);
+    Aspects.of(stage).add(new BuildProjectCollector(found));
+  }
+  return projects;
+}
+
+class BuildProjectCollector implements IAspect {
+  constructor(private readonly projects: Set<CfnResource>) {}
+
+  public visit(node: IConstruct): void {
+    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::CodeBuild::Project') this.projects.add(node);
+  }
+}
+
+/** The SECRETS_MANAGER variables of these CodeBuild projects that name this secret. */
+function buildReadsOf(secret: BuildReadSecret, projects: Set<CfnResource>): BuildRead[] {
+  const reads: BuildRead[] = [];
+  for (const project of projects) {
+    const environment = renderedProperties(project).Environment as { EnvironmentVariables?: BuildVariable[] } | undefined;
+    for (const variable of environment?.EnvironmentVariables ?? []) {
+      if (variable.Type !== 'SECRETS_MANAGER') continue;
+      const key = keyRead(variable.Value, secret, Stack.of(project));
+      const owner = project.node.scope?.node.defaultChild === project ? project.node.scope : project;
+      if (key !== undefined) reads.push({ project: owner.node.path, variable: variable.Name ?? '', key });
+    }
+  }
+  return reads;
+}
+
+/**
+ * The JSON key a variable's value reads from this secret ('' for the whole value), or undefined when
+ * it names another secret. CodeBuild takes `<secret id>[:<json key>[:<stage>[:<version>]]]`, the id
+ * being a name or an ARN (complete, or partial).
+ */
+function keyRead(value: unknown, secret: BuildReadSecret, stack: Stack): string | undefined {
+  if (typeof value === 'string') {
+    if (Token.isUnresolved(secret.secretName)) return undefined;
+    const parts = value.split(':');
+    if (!value.startsWith('arn:')) return parts[0] === secret.secretName ? parts[1] ?? '' : undefined;
+    const name = parts[6] ?? '';
+    const named = name === secret.secretName || (name.length === secret.secretName.length + 7 && name.startsWith(`${secret.secretName}-`));
+    return named ? parts[7] ?? '' : undefined;
+  }
+  // A reference to the secret's ARN, alone or joined with ':<key>...'.
+  const arn = JSON.stringify(stack.resolve(secret.secretArn));
+  const json = JSON.stringify(value);
+  if (json === arn) return '';
+  const prefix = `{"Fn::Join":["",[${arn},":`;
+  return json.startsWith(prefix) ? json.slice(prefix.length).split(/[:"]/)[0] : undefined;
+}
