@@ -222,6 +222,9 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
       ? { 'ForAnyValue:StringEquals': { 'secretsmanager:VersionStage': versionStages } }
       : undefined,
   });
+  const immutable = immutableRole(grantee.grantPrincipal);
+  const key = location.replica ? location.replica.encryptionKey : secret.encryptionKey;
+  if (immutable) warnRoleTakesNoPolicy(secret, immutable, grantArnText(secret, readRegion), key, readRegion);
   if (!read.success) {
     // Principals without an identity policy (service or account principals) are granted
     // through the secret's resource policy instead.
@@ -246,7 +249,6 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
   }));
 
   // A replica is encrypted with its own key (or the region's AWS managed key).
-  const key = location.replica ? location.replica.encryptionKey : secret.encryptionKey;
   if (key) {
     const viaService = `secretsmanager.${readRegion}.amazonaws.com`;
     const { target, aliasName } = keyBehind(key);
@@ -261,6 +263,53 @@ function grantSameAccount(secret: WiredSecret, grantee: iam.IGrantable, versionS
     }));
   }
   return grant;
+}
+
+/**
+ * A role imported with `mutable: false` (`Role.fromRoleArn`, `withoutPolicyUpdates`), to which CDK adds no
+ * policy: it drops the grant, or, with `addGrantsToResources`, grants in resource policies. Duck-typed:
+ * aws-iam keeps the class private.
+ */
+function immutableRole(principal: iam.IPrincipal): ImmutableRoleLike | undefined {
+  const fields = principal as unknown as { roleArn?: unknown; addGrantsToResources?: unknown; role?: unknown };
+  if (typeof fields.roleArn !== 'string' || typeof fields.addGrantsToResources !== 'boolean' || fields.role === undefined) return undefined;
+  // Named by its ARN, or, where that is a token, by its path.
+  const name = Token.isUnresolved(fields.roleArn) && Construct.isConstruct(principal) ? `'${principal.node.path}'` : fields.roleArn;
+  return { name, toResources: fields.addGrantsToResources };
+}
+
+interface ImmutableRoleLike {
+  readonly name: string;
+  /** Whether CDK grants it in resource policies instead (addGrantsToResources). */
+  readonly toResources: boolean;
+}
+
+/** The grant's ARN as a user would write it into a policy. */
+function grantArnText(secret: WiredSecret, region: string): string {
+  const stack = Stack.of(secret);
+  if (Token.isUnresolved(stack.account) || Token.isUnresolved(region) || Token.isUnresolved(secret.secretName)) {
+    return `arn:<partition>:secretsmanager:<region>:<account>:secret:${Token.isUnresolved(secret.secretName) ? '<name>' : secret.secretName}-??????`;
+  }
+  return `arn:${partitionOf(region)}:secretsmanager:${region}:${stack.account}:secret:${secret.secretName}-??????`;
+}
+
+/** CDK says nothing when it drops a grant to an immutable role, and BatchGetSecretValue cannot go into a resource policy. */
+function warnRoleTakesNoPolicy(secret: WiredSecret, role: ImmutableRoleLike, arn: string, key: kms.IKey | undefined, region: string): void {
+  const name = role.name;
+  const batch = 'secretsmanager:BatchGetSecretValue on * (getSecrets reads several secrets in one request)';
+  if (role.toResources) {
+    Annotations.of(secret).addWarningV2('cdk-app-secrets:role-takes-no-policy',
+      `grantRead was given role ${name}, imported with mutable: false, which is granted in the secret's resource policy, but secretsmanager:BatchGetSecretValue, ` +
+      "which getSecrets uses to read several secrets in one request, takes no resource, so only the role's own policy can allow it. " +
+      'Fix: allow secretsmanager:BatchGetSecretValue on * in its policy where it is managed.');
+    return;
+  }
+  const needed = [`secretsmanager:GetSecretValue and secretsmanager:DescribeSecret on ${arn}`, batch,
+    ...key ? [`kms:Decrypt on the secret's key with kms:ViaService secretsmanager.${region}.amazonaws.com`] : []];
+  Annotations.of(secret).addWarningV2('cdk-app-secrets:role-takes-no-policy',
+    `grantRead was given role ${name}, imported with mutable: false, so CDK added nothing to its policy and the read would be denied. ` +
+    `Fix: allow, in its policy where it is managed, ${needed.slice(0, -1).join(', ')}, and ${needed[needed.length - 1]}; ` +
+    'or import the role with addGrantsToResources: true, which grants it in the secret\'s resource policy (BatchGetSecretValue still needs its own policy).');
 }
 
 /** Each secret's grant ARN per region (see grantArn). */

@@ -398,6 +398,32 @@ describe('least privilege', () => {
     });
   });
 
+  test('warns for a function whose role is imported with mutable: false, which CDK drops the grant for, naming every statement its policy needs', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const role = iam.Role.fromRoleArn(stack, 'Central', 'arn:aws:iam::111111111111:role/central-lambda', { mutable: false });
+    const key = new kms.Key(stack, 'Key');
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod', encryptionKey: key }).grantRead(newFunction(stack, 'Fn', { role }));
+    expect(policyStatements(stack)).toEqual([]);
+    Annotations.fromStack(stack).hasWarning('/Shop/Secret', Match.stringLikeRegexp(
+      'grantRead was given role arn:aws:iam::111111111111:role/central-lambda, imported with mutable: false, so CDK added nothing to its policy and the read would be denied\\. ' +
+      'Fix: allow, in its policy where it is managed, secretsmanager:GetSecretValue and secretsmanager:DescribeSecret on arn:aws:secretsmanager:eu-west-1:111111111111:secret:Shop/prod/k-\\?\\?\\?\\?\\?\\?, ' +
+      'secretsmanager:BatchGetSecretValue on \\* \\(getSecrets reads several secrets in one request\\), and kms:Decrypt on the secret\'s key with kms:ViaService secretsmanager\\.eu-west-1\\.amazonaws\\.com; ' +
+      'or import the role with addGrantsToResources: true.*cdk-app-secrets:role-takes-no-policy'));
+  });
+
+  test('grants a role imported with mutable: false and addGrantsToResources through the resource policy, and warns that BatchGetSecretValue needs its own policy', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const role = iam.Role.fromRoleArn(stack, 'Central', 'arn:aws:iam::111111111111:role/central-lambda', { mutable: false, addGrantsToResources: true });
+    new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' }).grantRead(role);
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::ResourcePolicy', {
+      ResourcePolicy: { Statement: [Match.objectLike({ Principal: { AWS: 'arn:aws:iam::111111111111:role/central-lambda' } })] },
+    });
+    Annotations.fromStack(stack).hasWarning('/Shop/Secret', Match.stringLikeRegexp(
+      "grantRead was given role arn:aws:iam::111111111111:role/central-lambda, imported with mutable: false, which is granted in the secret's resource policy, " +
+      'but secretsmanager:BatchGetSecretValue, which getSecrets uses to read several secrets in one request, takes no resource, so only the role\'s own policy can allow it\\. ' +
+      'Fix: allow secretsmanager:BatchGetSecretValue on \\* in its policy where it is managed'));
+  });
+
   test('refuses an ArnPrincipal of another account when the secret uses the AWS managed key, naming the account', () => {
     const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
     const secret = new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' });
