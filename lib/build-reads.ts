@@ -1,7 +1,8 @@
 import { Annotations, Aspects, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { renderedProperties } from './guards';
+import { InitialValue, renderedProperties } from './guards';
 import { topLevelStack } from './naming';
+import { invalidProp } from './validation';
 
 /*
  * CodeBuild reads a SECRETS_MANAGER environment variable itself when a build starts, and grants its
@@ -21,29 +22,46 @@ export interface BuildReadSecret extends IConstruct {
 }
 
 /**
- * Warns at synth for each CodeBuild project of the secret's stage whose SECRETS_MANAGER variable reads
- * the secret while it holds AppSecret's placeholder: a build started before a value is set gets the
- * placeholder (or fails, for a JSON key), and a pipeline deployed together with the secret starts one at once.
+ * Checks at synth each CodeBuild project of the secret's stage whose SECRETS_MANAGER variable reads the
+ * secret. While it holds AppSecret's placeholder, a warning: a build started before a value is set gets
+ * the placeholder (or fails, for a JSON key), and a pipeline deployed together with the secret starts one
+ * at once. A JSON key the value lacks (a generated plain string, or a key its template or object value
+ * does not have) fails synth: every build would fail. An attachment to a database adds keys synth cannot list.
  */
-export function warnPlaceholderInBuild(secret: BuildReadSecret): void {
+export function checkBuildReads(secret: BuildReadSecret, value: InitialValue, attached: () => boolean): void {
+  if (!value.placeholder && !value.plainString && value.keys === undefined) return;
   const projects = buildProjectsOf(Stage.of(secret) ?? secret.node.root);
   secret.node.addValidation({
     validate: () => {
-      // On the secret's resource: CDK applies an acknowledgement on the secret to warnings of its children
-      // added later, but not to its own.
-      const resource = secret.node.defaultChild ?? secret;
-      for (const read of buildReadsOf(secret, projects)) {
-        Annotations.of(resource).addWarningV2(PLACEHOLDER_IN_BUILD_WARNING,
-          `secret '${secret.node.path}' is read by CodeBuild project '${read.project}' (its SECRETS_MANAGER environment variable ${read.variable}) when a build starts, ` +
-          "and it holds AppSecret's placeholder until a value is set: a build started before then gets the placeholder as its variable, or, for a JSON key, " +
-          'which the placeholder lacks, fails; a pipeline deployed together with the secret starts its first build at once. ' +
-          `Fix: deploy the secret first and set its value (npx cdk-app-secrets set ${secret.name} --stack ${topLevelStack(secret).node.path}) before the first build, ` +
-          'or, for a value CloudFormation may generate (a password), set generateSecretString; ' +
-          `then acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_IN_BUILD_WARNING}').`);
+      const reads = buildReadsOf(secret, projects);
+      if (value.placeholder) {
+        reads.forEach((read) => warnPlaceholderInBuild(secret, read));
+        return [];
       }
-      return [];
+      if (!value.plainString && attached()) return [];
+      return reads.filter((read) => read.key !== '' && !value.keys?.includes(read.key)).map((read) => missingKeyError(secret, value, read));
     },
   });
+}
+
+function warnPlaceholderInBuild(secret: BuildReadSecret, read: BuildRead): void {
+  // On the secret's resource: CDK applies an acknowledgement on the secret to warnings of its children
+  // added later, but not to its own.
+  Annotations.of(secret.node.defaultChild ?? secret).addWarningV2(PLACEHOLDER_IN_BUILD_WARNING,
+    `secret '${secret.node.path}' is read by CodeBuild project '${read.project}' (its SECRETS_MANAGER environment variable ${read.variable}) when a build starts, ` +
+    "and it holds AppSecret's placeholder until a value is set: a build started before then gets the placeholder as its variable, or, for a JSON key, " +
+    'which the placeholder lacks, fails; a pipeline deployed together with the secret starts its first build at once. ' +
+    `Fix: deploy the secret first and set its value (npx cdk-app-secrets set ${secret.name} --stack ${topLevelStack(secret).node.path}) before the first build, ` +
+    'or, for a value CloudFormation may generate (a password), set generateSecretString; ' +
+    `then acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${PLACEHOLDER_IN_BUILD_WARNING}').`);
+}
+
+function missingKeyError(secret: BuildReadSecret, value: InitialValue, read: BuildRead): string {
+  const problem = value.plainString ? `gives a plain string, not JSON, which has no JSON key '${read.key}'` : `gives the keys ${value.keys!.join(', ')}, which do not include '${read.key}'`;
+  const fix = value.plainString ? `read the whole secret (leave ':${read.key}' out of the variable's value), or give the secret its keys from the start in generateSecretString`
+    : `read one of the keys it has, or add '${read.key}' to ${value.property}`;
+  return invalidProp(secret, value.property, `${problem}, but CodeBuild project '${read.project}' reads that key (its SECRETS_MANAGER environment variable ${read.variable}), ` +
+    'and a build whose secret lacks it fails', fix).message;
 }
 
 interface BuildRead {

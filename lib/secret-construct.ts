@@ -4,7 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { attachWired, isAttached } from './attachment';
-import { warnPlaceholderInBuild } from './build-reads';
+import { checkBuildReads } from './build-reads';
 import { APP_SECRET_METADATA_TYPE, appSecretMetadata, ENVIRONMENT_CONTEXT_KEY, PLACEHOLDER_MARKER_KEY, PLACEHOLDER_MARKER_TEXT, secretEnvKey } from './env-contract';
 import { isExecutionRole } from './grant-scope';
 import { checkFieldsAtLaunch, checkHostedRotation, checkJsonKey, initialValue, InitialValue, warnDatabasePassword, warnPlaceholderAtLaunch, warnPlaceholderReference } from './guards';
@@ -294,7 +294,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
       secretObjectKeys: props.secretObjectValue && Object.keys(props.secretObjectValue),
     }));
     if (props.nameOutput ?? true) addNameOutput(this, this.name, secretName);
-    if (this.initialValue.placeholder) warnPlaceholderInBuild(this);
+    checkBuildReads(this, this.initialValue, () => isAttached(this));
   }
 
   /**

@@ -591,6 +591,36 @@ describe('the placeholder read by a CodeBuild build', () => {
   });
 });
 
+describe('a JSON key a CodeBuild build reads', () => {
+  test('from a generated plain string, or missing from the secret\'s JSON template, fails synth, since every build would fail', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const plain = new AppSecret(stack, 'Plain', { name: 'plain', environment: 'prod', generateSecretString: { passwordLength: 32 } });
+    const structured = new AppSecret(stack, 'Structured', {
+      name: 'structured', environment: 'prod', generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'ci' }), generateStringKey: 'password' },
+    });
+    new codebuild.Project(stack, 'Build', {
+      buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: ['npm publish'] } } }),
+      environmentVariables: {
+        A: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: `${plain.secretName}:token` },
+        B: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: `${structured.secretArn}:pasword` },
+        C: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: `${structured.secretName}:password` },
+      },
+    });
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain("AppSecret 'Shop/Plain': generateSecretString gives a plain string, not JSON, which has no JSON key 'token', " +
+      "but CodeBuild project 'Shop/Build' reads that key (its SECRETS_MANAGER environment variable A), and a build whose secret lacks it fails. Fix:");
+    expect(message).toContain("AppSecret 'Shop/Structured': generateSecretString gives the keys username, password, which do not include 'pasword', " +
+      "but CodeBuild project 'Shop/Build' reads that key (its SECRETS_MANAGER environment variable B)");
+    expect(message).not.toContain('variable C');
+  });
+});
+
 describe('a JSON field a container reads when it starts', () => {
   const structured = { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true };
 
