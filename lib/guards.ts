@@ -100,11 +100,27 @@ export const PLACEHOLDER_KEYS = [PLACEHOLDER_MARKER_KEY, 'random'];
 const STRUCTURED_FIX = "generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true } " +
   '(and secret.attach(database) to add engine, host and port), or rds.DatabaseSecret for a database user';
 
+const checkedJsonKeys = new WeakMap<IConstruct, Set<string>>();
+
 /**
  * A dynamic reference to a JSON key the initial value lacks fails the first deploy, e.g. a
- * database created with `rds.Credentials.fromSecret(appSecret)` finds no password.
+ * database created with `rds.Credentials.fromSecret(appSecret)` finds no password. A key a JSON
+ * template or object value lacks is checked at synth: an attachment to a database, which may follow,
+ * adds keys (engine, host, port).
  */
-export function checkJsonKey(secret: IConstruct, value: InitialValue, key: string): void {
+export function checkJsonKey(secret: IConstruct, value: InitialValue, key: string, attached: () => boolean): void {
+  if (key !== '' && value.keys && !value.placeholder && !value.keys.includes(key)) {
+    const keys = value.keys;
+    let checked = checkedJsonKeys.get(secret);
+    if (!checked) checkedJsonKeys.set(secret, checked = new Set());
+    if (checked.has(key)) return;
+    checked.add(key);
+    secret.node.addValidation({
+      validate: () => attached() ? [] : [invalidProp(secret, value.property, `gives the keys ${keys.join(', ')}, which do not include '${key}'; ` +
+        `a dynamic reference to it (secretValueFromJson('${key}')) fails the first deploy`, `reference one of the keys it has, or add '${key}' to ${value.property}`).message],
+    });
+    return;
+  }
   if (key === '' || !(value.placeholder || value.plainString) || (value.placeholder && PLACEHOLDER_KEYS.includes(key))) return;
   const problem = value.placeholder ? 'is not set, so the secret starts as the placeholder' : 'gives a plain string, not JSON';
   throw invalidProp(secret, 'generateSecretString', `${problem}, which has no JSON key '${key}'; ` +

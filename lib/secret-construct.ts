@@ -351,7 +351,7 @@ export class AppSecret extends secretsmanager.Secret implements IAppSecret {
    * Warns about any other reference to the placeholder (also `secretValue`), which CloudFormation would deploy as the value.
    */
   public secretValueFromJson(jsonField: string): SecretValue {
-    checkJsonKey(this, this.initialValue, jsonField);
+    checkJsonKey(this, this.initialValue, jsonField, () => isAttached(this));
     warnPlaceholderReference(this, this.initialValue, jsonField, this.name);
     return super.secretValueFromJson(jsonField);
   }

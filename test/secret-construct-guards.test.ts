@@ -427,6 +427,28 @@ describe('the placeholder where a structured value is required', () => {
     expect(() => secret.attach(db)).toThrow('Secret is already attached to a target.');
   });
 
+  test('a dynamic reference to a key the secret\'s JSON template or secretObjectValue lacks fails synth, since it would fail the first deploy', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const tokens = new AppSecret(stack, 'Tokens', { name: 'tokens', environment: 'prod', secretObjectValue: { token: SecretValue.secretsManager('partner/token') } });
+    new CfnResource(stack, 'Thing', { type: 'Custom::Thing', properties: { Token: tokens.secretValueFromJson('tokne') } });
+    expect(() => app.synth()).toThrow(
+      "AppSecret 'Shop/Tokens': secretObjectValue gives the keys token, which do not include 'tokne'; a dynamic reference to it (secretValueFromJson('tokne')) fails the first deploy. " +
+      "Fix: reference one of the keys it has, or add 'tokne' to secretObjectValue",
+    );
+  });
+
+  test('a dynamic reference to a key a database attachment adds passes synth', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const secret = new AppSecret(stack, 'Db', {
+      name: 'db', environment: 'prod', generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true },
+    });
+    new rds.DatabaseInstance(stack, 'Database', { engine: rds.DatabaseInstanceEngine.POSTGRES, vpc: new ec2.Vpc(stack, 'Vpc'), credentials: rds.Credentials.fromSecret(secret) });
+    new CfnResource(stack, 'Thing', { type: 'Custom::Thing', properties: { Host: secret.secretValueFromJson('host'), User: secret.secretValueFromJson('username') } });
+    expect(() => app.synth()).not.toThrow();
+  });
+
   test('rds.Credentials.fromSecret of a structured AppSecret gives a database its credentials', () => {
     const stack = newStack();
     const secret = new AppSecret(stack, 'Db', {
