@@ -1,6 +1,7 @@
 import { Annotations, Aspects, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { InitialValue, renderedProperties } from './guards';
+import { renderedProperties } from './environment-guard';
+import { InitialValue } from './guards';
 import { topLevelStack } from './naming';
 import { invalidProp } from './validation';
 

@@ -1,2 +1,2 @@
 export * from './secret-construct';
-export { SecretEnvironmentGuard } from './guards';
+export { SecretEnvironmentGuard } from './environment-guard';
