@@ -54,7 +54,8 @@ Sets the value of one secret with PutSecretValue and prints its physical name an
 NAME is the logical name (e.g. stripe-api-key) or the physical name.
 
 The value is read from --from-file, else from stdin when it is piped
-(printf %s "$VALUE" | cdk-app-secrets set ...), else from a prompt that does not echo. It is never
+(printf %s "$VALUE" | cdk-app-secrets set ...), else from a prompt that does not echo and reads one
+line (a value of several lines, such as a PEM key, needs --from-file or a pipe). It is never
 taken from the command line, where it would stay in your shell history. Reading stdin ends when it
 is closed; in CI (CI set), an open stdin that gives nothing for 10 seconds fails. One trailing newline is
 dropped; empty values and values over 65,536 bytes (Secrets Manager's limit) are refused. A secret

@@ -40,7 +40,7 @@ export async function readValue(entry: SecretEntry, fromFile: string | undefined
     return dropTrailingNewline(piped);
   }
   const shape = entry.jsonKeys ? ` (a JSON object with ${entry.jsonKeys.join(', ')})` : '';
-  return promptHidden(`Value for ${entry.name}${shape} in ${entry.secretName} (input hidden): `);
+  return promptHidden(`Value for ${entry.name}${shape} in ${entry.secretName} (input hidden): `, `${entry.name} (${entry.secretName})`);
 }
 
 /** The most Secrets Manager stores in one value, in bytes of UTF-8; PutSecretValue refuses more (ValidationException). */

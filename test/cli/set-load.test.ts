@@ -71,6 +71,18 @@ describe('set', () => {
     expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
   });
 
+  test('a value of several lines pasted at the prompt (a PEM key) is refused, not cut to its first line, and nothing is written', async () => {
+    // A terminal sends a paste's line breaks as Enter (\r): the first one used to end the value there.
+    const pem = fx.remember('Shop-dev/dev/stripe-api-key', '-----BEGIN PRIVATE KEY-----\rMIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\r-----END PRIVATE KEY-----');
+    const result = await runCliInPty(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--app', fx.outdir], { env: fx.env(), input: pem, waitFor: 'input hidden' });
+    fx.outputs.push(result);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('not set: stripe-api-key (Shop-dev/dev/stripe-api-key): the value given at the prompt has several lines');
+    expect(result.stdout).toContain('--from-file');
+    expect(result.stdout).not.toContain('MIIE');
+    expect(puts()).toBe(0);
+  });
+
   test('Ctrl-C at the prompt cancels with exit 130 and writes nothing', async () => {
     const result = await runCliInPty(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--app', fx.outdir], { env: fx.env(), input: 'sk_partial\u0003', waitFor: 'input hidden' });
     fx.outputs.push(result);
