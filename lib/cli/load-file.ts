@@ -36,7 +36,7 @@ export async function readLoadFile(file: string): Promise<LoadEntry[]> {
       throw new CliError(`load -: stdin was not closed within ${CI_STDIN_IDLE_SECONDS} seconds, and CI is set, so load does not wait longer. ` +
         'Pipe the file into it and close stdin, or give the file\'s path; nothing was written.');
     }
-    text = piped.text.replace(/^\uFEFF/, '');
+    text = piped.text;
   } else {
     text = readFile(file);
   }

@@ -66,10 +66,7 @@ export function valueProblems(entry: SecretEntry, value: string): string[] {
 /** The FILE (or --from-file PATH) that means stdin, so a decrypting tool can pipe secrets without a file on disk. */
 export const STDIN_FILE = '-';
 
-/**
- * A file's text without a leading byte-order mark, which some editors (Notepad, PowerShell) save
- * at the start of UTF-8 files: it is not part of a value, and JSON.parse refuses it.
- */
+/** A file's text (without a byte-order mark: see decodeUtf8). */
 export function readFile(file: string): string {
   let bytes: Buffer;
   try {
@@ -77,7 +74,7 @@ export function readFile(file: string): string {
   } catch (e) {
     throw new CliError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'})`);
   }
-  return decodeUtf8(bytes, file).replace(/^\uFEFF/, '');
+  return decodeUtf8(bytes, file);
 }
 
 const REPLACEMENT_CHARACTER = Buffer.from('\uFFFD', 'utf8');
@@ -85,10 +82,13 @@ const REPLACEMENT_CHARACTER = Buffer.from('\uFFFD', 'utf8');
 /**
  * UTF-8 text, or an error naming the first byte that is not: Node's decoder would put U+FFFD in its
  * place, and the secret would be written with its bytes silently changed (a Latin-1 file, a keystore).
+ * A leading byte-order mark, which some editors (Notepad, PowerShell) save at the start of UTF-8
+ * files, is left out, from a file as from stdin (`set NAME < file`): it is not part of a value, and
+ * JSON.parse refuses it.
  */
 function decodeUtf8(bytes: Buffer, source: string): string {
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
     let offset = 0;
     for (const char of bytes.toString('utf8')) {

@@ -113,6 +113,13 @@ describe('files as editors save them', () => {
     expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
   });
 
+  test('set NAME < file (stdin) leaves out a byte-order mark as --from-file does: a Notepad file redirected gives the same value', async () => {
+    const value = fx.remember('Shop-dev/dev/stripe-api-key', 'sk_bom_stdin_5d3e');
+    const result = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev'], { stdin: `\uFEFF${value}\r\n` });
+    expect(result.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(value);
+  });
+
   test('text that is not UTF-8 (Latin-1, a binary keystore) is refused instead of written with its bytes replaced', async () => {
     const latin1 = path.join(tmp, 'latin1.txt');
     fs.writeFileSync(latin1, Buffer.from('pass\u00e9_91', 'latin1'));
