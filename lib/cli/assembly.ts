@@ -62,8 +62,60 @@ export function assemblyDir(app: string | undefined): string {
   // npx finds the executable from any subdirectory of the app, so the app is looked for upwards too.
   for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
     if (fs.existsSync(path.join(dir, 'cdk.json'))) return synthOutput(dir);
-    if (path.dirname(dir) === dir) return path.resolve('cdk.out');
+    if (path.dirname(dir) === dir) break;
   }
+  // No app and (see above) no ./cdk.out.
+  refuseOutsideApp();
+  return path.resolve('cdk.out');
+}
+
+/**
+ * Run outside any CDK app, as from a monorepo's root with the app in packages/infra (npx finds the
+ * hoisted executable there): "run cdk synth" would send people to do again what they did. The
+ * apps below are named instead, with the --app that reads each.
+ */
+function refuseOutsideApp(): void {
+  const apps = cdkAppsBelow();
+  if (apps.length === 0) return;
+  const shown = apps.slice(0, 5);
+  throw new CliError('no CDK app here: there is no cdk.json in this directory or above it, and no cdk.out. ' +
+    `${apps.length === 1 ? 'The app below it' : 'Apps below it'}: ${shown.join(', ')}${apps.length > shown.length ? ', ...' : ''}. ` +
+    `Pass --app ${shown[0]} (its cdk.out, once npx cdk synth has run there), or run the command in the app's directory.`);
+}
+
+/** How many directory levels below the current one are searched for a CDK app (packages/infra is 2). */
+const APP_SEARCH_DEPTH = 3;
+/** How many directories the search reads at most: run from `/` (a container's default workdir) it must not walk the disk. */
+const APP_SEARCH_DIRECTORIES = 500;
+
+/**
+ * Directories below the current one (relative paths, nearest first) that hold a cdk.json, level by
+ * level; dependencies and hidden directories are skipped.
+ */
+function cdkAppsBelow(): string[] {
+  const apps: string[] = [];
+  let level = ['.'];
+  let budget = APP_SEARCH_DIRECTORIES;
+  for (let depth = 0; depth < APP_SEARCH_DEPTH && level.length > 0; depth++) {
+    const next: string[] = [];
+    for (const dir of level) {
+      if (budget-- <= 0) return apps;
+      let entries: fs.Dirent[];
+      try {
+        entries = fs.readdirSync(dir, { withFileTypes: true });
+      } catch {
+        continue; // unreadable: not searched
+      }
+      for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+        if (!entry.isDirectory() || entry.name.startsWith('.') || entry.name === 'node_modules' || entry.name === 'cdk.out') continue;
+        const sub = path.join(dir, entry.name);
+        if (fs.existsSync(path.join(sub, 'cdk.json'))) apps.push(sub);
+        else next.push(sub);
+      }
+    }
+    level = next;
+  }
+  return apps;
 }
 
 /**

@@ -146,6 +146,25 @@ describe('clear errors', () => {
     expect(own.stderr).toContain('the cloud assembly has no stacks');
   });
 
+  test('run from a monorepo\'s root, with the app in packages/infra, it names the app\'s directory to pass as --app instead of asking to synth again', async () => {
+    const repo = path.join(tmp, 'monorepo');
+    const infra = path.join(repo, 'packages', 'infra');
+    fs.mkdirSync(path.join(repo, 'node_modules', 'some-tool'), { recursive: true });
+    fs.writeFileSync(path.join(repo, 'package.json'), JSON.stringify({ private: true, workspaces: ['packages/*'] }));
+    fs.writeFileSync(path.join(repo, 'node_modules', 'some-tool', 'cdk.json'), '{}');
+    fs.mkdirSync(infra, { recursive: true });
+    fs.writeFileSync(path.join(infra, 'cdk.json'), JSON.stringify({ app: 'npx ts-node bin/app.ts' }));
+    fs.cpSync(fx.outdir, path.join(infra, 'cdk.out'), { recursive: true });
+    const fromRoot = await runCli(['list', '--json', '--stack', 'Shop-dev'], { cwd: repo, env: fx.env() });
+    expect(fromRoot.code).toBe(1);
+    expect(fromRoot.stderr).toContain('no cdk.json in this directory or above it');
+    expect(fromRoot.stderr).toContain(`--app ${path.join('packages', 'infra')}`);
+    expect(fromRoot.stderr).not.toContain('some-tool');
+    const asSuggested = await runCli(['list', '--json', '--stack', 'Shop-dev', '--app', path.join('packages', 'infra')], { cwd: repo, env: fx.env() });
+    expect(asSuggested.code).toBe(0);
+    expect(JSON.parse(asSuggested.stdout)).toHaveLength(4);
+  });
+
   test('an unknown stack lists the stacks there are', async () => {
     const result = await fx.cli(['list', '--stack', 'Shop-prod']);
     expect(result.code).toBe(1);
