@@ -231,28 +231,72 @@ function parseEnvironment(environment: unknown): [string | undefined, string | u
   return [known(match[1]), known(match[2])];
 }
 
+/** A template of a stack: its own, or a nested stack's. */
+export interface StackTemplate {
+  readonly template: CfnTemplate;
+  /** The nested stack's construct path (`/Shop/Payments`); undefined for the stack's own template, or when the manifest does not say. */
+  readonly nestedPath?: string;
+}
+
 /**
  * The templates of a stack: its own and those of its nested stacks (`AWS::CloudFormation::Stack`
- * resources whose template CDK wrote into the assembly), each with the stack it belongs to.
+ * resources whose template CDK wrote into the assembly).
  */
-export function stackTemplates(stack: AssemblyStack): CfnTemplate[] {
-  const templates: CfnTemplate[] = [];
-  const visit = (template: CfnTemplate, depth: number) => {
-    templates.push(template);
+export function stackTemplates(stack: AssemblyStack): StackTemplate[] {
+  const templates: StackTemplate[] = [];
+  const visit = (template: CfnTemplate, nestedPath: string | undefined, depth: number) => {
+    templates.push({ template, nestedPath });
     if (depth > 10) return;
-    for (const resource of Object.values(template.Resources ?? {})) {
+    for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
       if (resource.Type !== 'AWS::CloudFormation::Stack') continue;
       // Without asset metadata (cdk synth --no-asset-metadata), the template URL's object key names the file.
       const url = resource.Properties?.TemplateURL;
       const file = resource.Metadata?.['aws:asset:path'] ?? assetFileOfUrl(stack, url) ?? legacyAssetFileOfUrl(stack, url);
       if (typeof file === 'string' && file.endsWith('.json')) {
         const nested = path.join(stack.dir, file);
-        if (fs.existsSync(nested)) visit(readJson(nested), depth + 1);
+        const resourcePath = constructPathOf(stack, logicalId, nestedPath);
+        const match = resourcePath === undefined ? null : NESTED_STACK_RESOURCE.exec(resourcePath);
+        if (fs.existsSync(nested)) visit(readJson(nested), match ? `${match[1]}/${match[2]}` : undefined, depth + 1);
       }
     }
   };
-  visit(stack.template, 0);
+  visit(stack.template, undefined, 0);
   return templates;
+}
+
+/** The path of a NestedStack's resource in its parent: `<parent>/<id>.NestedStack/<id>.NestedStackResource` (aws-cdk-lib's NestedStack). */
+const NESTED_STACK_RESOURCE = /^(.*)\/([^/]+)\.NestedStack\/\2\.NestedStackResource$/;
+
+/**
+ * The construct path (`/Shop/Payments/Handler/Resource`) of the resource `logicalId` in the template of
+ * `nestedPath` (undefined: the stack's own), from the manifest's logical-id metadata, which CDK writes
+ * with path metadata off too. Logical ids are unique only within one template, so the entry must be
+ * in that nested stack and in none below it. Undefined when the manifest does not say.
+ */
+export function constructPathOf(stack: AssemblyStack, logicalId: string, nestedPath: string | undefined): string | undefined {
+  return logicalIdIndex(stack).get(`${nestedPath ?? ''}\n${logicalId}`);
+}
+
+const logicalIdIndexes = new WeakMap<AssemblyStack, Map<string, string>>();
+
+/** `<nested stack path>\n<logical id>` -> construct path, for every aws:cdk:logicalId entry of the stack's metadata. */
+function logicalIdIndex(stack: AssemblyStack): Map<string, string> {
+  let index = logicalIdIndexes.get(stack);
+  if (index) return index;
+  const entries = Object.entries(stack.metadata).flatMap(([constructPath, list]) => list
+    .filter((entry) => entry.type === 'aws:cdk:logicalId' && typeof entry.data === 'string')
+    .map((entry) => [constructPath, entry.data as string] as const));
+  const nestedPaths = entries.flatMap(([constructPath]) => {
+    const match = NESTED_STACK_RESOURCE.exec(constructPath);
+    return match ? [`${match[1]}/${match[2]}`] : [];
+  });
+  // The innermost nested stack a construct is in (the longest path it starts with).
+  const ownerOf = (constructPath: string) => nestedPaths.filter((nested) => constructPath.startsWith(`${nested}/`))
+    .reduce<string>((longest, nested) => (nested.length > longest.length ? nested : longest), '');
+  index = new Map();
+  for (const [constructPath, logicalId] of entries) index.set(`${ownerOf(constructPath)}\n${logicalId}`, constructPath);
+  logicalIdIndexes.set(stack, index);
+  return index;
 }
 
 /** The asset file a template URL (a string, or an Fn::Join ending in `/<object key>`) points to, if any. */

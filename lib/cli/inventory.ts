@@ -4,7 +4,7 @@
  * AppSecret.fromSecretName), found in the functions' environment variables in the templates.
  */
 import { APP_SECRET_METADATA_TYPE, AppSecretMetadata, SECRET_ENV_KEY_SUFFIX } from '../env-contract';
-import { AssemblyStack, CfnResource, stackTemplates } from './assembly';
+import { AssemblyStack, CfnResource, constructPathOf, stackTemplates } from './assembly';
 import { knownPseudoParameter, parseSecretArn, resolveValue, UNKNOWN_ENV_MARKER_VALUES } from './template-values';
 
 /** A secret of the app, as the CLI shows and checks it. */
@@ -142,7 +142,7 @@ function resolveName(meta: AppSecretMetadata, stack: AssemblyStack): { meta: App
 /** The regions a secret named `secretName` in the stack's templates is replicated to (literal regions only). */
 function replicaRegionsOf(stack: AssemblyStack, secretName: string): string[] {
   const regions: string[] = [];
-  for (const template of stackTemplates(stack)) {
+  for (const { template } of stackTemplates(stack)) {
     for (const resource of Object.values(template.Resources ?? {})) {
       if (resource.Type !== 'AWS::SecretsManager::Secret' || resolveValue(resource.Properties?.Name, template, stack) !== secretName) continue;
       for (const replica of resource.Properties?.ReplicaRegions ?? []) if (typeof replica?.Region === 'string') regions.push(replica.Region);
@@ -173,7 +173,7 @@ function appSecretsOf(stack: AssemblyStack): AppSecretMetadata[] {
 
 function functionReads(stack: AssemblyStack): FunctionRead[] {
   const reads: FunctionRead[] = [];
-  for (const template of stackTemplates(stack)) {
+  for (const { template, nestedPath } of stackTemplates(stack)) {
     for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
       if (resource.Type !== 'AWS::Lambda::Function') continue;
       const variables: Record<string, unknown> = resource.Properties?.Environment?.Variables ?? {};
@@ -185,7 +185,7 @@ function functionReads(stack: AssemblyStack): FunctionRead[] {
         // Only an ARN's region and account may be the defaults; a name built from them names no secret.
         if (UNKNOWN_ENV_MARKER_VALUES.some((marker) => (arn?.name ?? value).includes(marker))) continue;
         reads.push({
-          path: functionPath(stack, logicalId, resource),
+          path: functionPath(stack, logicalId, resource, nestedPath),
           stack,
           envKey,
           secretName: arn?.name ?? value,
@@ -203,9 +203,15 @@ function functionReads(stack: AssemblyStack): FunctionRead[] {
   return reads;
 }
 
-function functionPath(stack: AssemblyStack, logicalId: string, resource: CfnResource): string {
+/**
+ * `Shop/Payments/Checkout`: the template's path metadata, else (cdk synth --no-path-metadata) the
+ * manifest's, else the stack and the logical id.
+ */
+function functionPath(stack: AssemblyStack, logicalId: string, resource: CfnResource, nestedPath: string | undefined): string {
   const cdkPath = resource.Metadata?.['aws:cdk:path'];
-  return typeof cdkPath === 'string' ? cdkPath.replace(/\/Resource$/, '') : `${stack.displayName}/${logicalId}`;
+  if (typeof cdkPath === 'string') return cdkPath.replace(/\/Resource$/, '');
+  const constructPath = constructPathOf(stack, logicalId, nestedPath);
+  return constructPath !== undefined ? constructPath.replace(/^\//, '').replace(/\/Resource$/, '') : `${stack.displayName}/${logicalId}`;
 }
 
 /** `-` and the six random characters Secrets Manager appends to a name in a complete ARN. */

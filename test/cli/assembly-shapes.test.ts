@@ -177,6 +177,32 @@ test.each([
   }
 });
 
+test('synthesized without path metadata (cdk synth --no-path-metadata, "pathMetadata": false in cdk.json): functions are shown by construct path from the manifest, in nested stacks too, where two nested stacks have a function of the same logical id', async () => {
+  const bare = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-no-path-metadata-'));
+  try {
+    const app = new App({ outdir: bare, context: { 'aws:cdk:enable-path-metadata': false, 'aws:cdk:enable-asset-metadata': true } });
+    const parent = new Stack(new Stage(app, 'Prod'), 'Shop');
+    const apiKey = new AppSecret(parent, 'ApiKey', { name: 'api-key', secretName: 'shop/prod/api-key', nameOutput: false });
+    apiKey.grantRead(inlineFunction(parent, 'Checkout'));
+    const payments = new NestedStack(parent, 'Payments');
+    const refunds = new NestedStack(parent, 'Refunds');
+    // The same construct id in each nested stack: the same logical id in each nested template.
+    apiKey.grantRead(inlineFunction(payments, 'Handler'));
+    apiKey.grantRead(inlineFunction(refunds, 'Handler'));
+    apiKey.grantRead(inlineFunction(new NestedStack(payments, 'Refunds'), 'Handler'));
+    app.synth();
+    const result = await runCli(['list', '--json', '--app', bare], {
+      env: { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' },
+    });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout).map((row: any) => [row.stack, row.name, row.functions])).toEqual([
+      ['Prod/Shop', 'api-key', ['Prod/Shop/Checkout', 'Prod/Shop/Payments/Handler', 'Prod/Shop/Payments/Refunds/Handler', 'Prod/Shop/Refunds/Handler']],
+    ]);
+  } finally {
+    fs.rmSync(bare, { recursive: true, force: true });
+  }
+});
+
 test('a function in a region the secret is replicated to (its variable holds the replica\'s ARN) is a reader of the AppSecret, not an imported secret to create', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-replica-'));
   try {
