@@ -4,8 +4,9 @@
  * AppSecret.fromSecretName), found in the functions' environment variables in the templates.
  */
 import { APP_SECRET_METADATA_TYPE, AppSecretMetadata, SECRET_ENV_KEY_SUFFIX } from '../env-contract';
-import { AssemblyStack, CfnResource, constructPathOf, stackTemplates } from './assembly';
+import { AssemblyStack, CfnResource } from './assembly';
 import { knownPseudoParameter, parseSecretArn, resolveValue, UNKNOWN_ENV_MARKER_VALUES } from './template-values';
+import { constructPathOf, stackTemplates } from './templates';
 
 /** A secret of the app, as the CLI shows and checks it. */
 export interface SecretEntry {
