@@ -32,6 +32,16 @@ export interface AssemblyStack {
   readonly metadata: Record<string, MetadataEntry[]>;
   /** S3 object key -> file in `dir`, for the file assets of the stack's asset manifests (nested stack templates among them). */
   readonly assetFiles: Readonly<Record<string, string>>;
+  /** Context lookups the synth could not make (the manifest's `missing`): CDK put dummy values in their place. */
+  readonly failedLookups: readonly FailedLookup[];
+}
+
+/** A context lookup `cdk synth` could not make, as without credentials for the stack's account. */
+export interface FailedLookup {
+  /** The context key, e.g. `ssm:account=123456789012:parameterName=stage:region=eu-west-1`. */
+  readonly key: string;
+  /** The texts of the dummy value CDK used instead (`dummy-value-for-stage`). */
+  readonly dummyValues: readonly string[];
 }
 
 /** The parts of a template the CLI reads. */
@@ -172,22 +182,36 @@ export function readAssembly(dir: string): AssemblyStack[] {
   return readManifest(dir);
 }
 
-function readManifest(dir: string): AssemblyStack[] {
+function readManifest(dir: string, outerLookups: readonly FailedLookup[] = []): AssemblyStack[] {
   const manifest = readJson(path.join(dir, 'manifest.json'));
+  const failedLookups = [...outerLookups, ...failedLookupsOf(manifest)];
   const stacks: AssemblyStack[] = [];
   const nested: AssemblyStack[] = [];
   for (const [artifactId, artifact] of Object.entries<any>(manifest.artifacts ?? {})) {
     if (artifact.type === 'cdk:cloud-assembly') {
-      nested.push(...readManifest(path.join(dir, artifact.properties.directoryName)));
+      nested.push(...readManifest(path.join(dir, artifact.properties.directoryName), failedLookups));
     } else if (artifact.type === 'aws:cloudformation:stack') {
-      stacks.push(readStack(dir, artifactId, artifact, manifest.artifacts));
+      stacks.push({ ...readStack(dir, artifactId, artifact, manifest.artifacts), failedLookups });
     }
   }
   // The app's own stacks first, then those of its stages.
   return [...stacks, ...nested];
 }
 
-function readStack(dir: string, artifactId: string, artifact: any, artifacts: Record<string, any>): AssemblyStack {
+/**
+ * The manifest's `missing` context: lookups a synth could not make (`cdk synth` fails then, but leaves
+ * the assembly), each with the texts of its dummy value, which names built from the lookup now hold.
+ */
+function failedLookupsOf(manifest: any): FailedLookup[] {
+  const texts = (value: unknown): string[] => (typeof value === 'string' ? [value]
+    : typeof value === 'object' && value !== null ? Object.values(value).flatMap(texts) : []);
+  return (Array.isArray(manifest.missing) ? manifest.missing : [])
+    .filter((missing: any) => typeof missing?.key === 'string')
+    // Short texts (an AZ's `dummy1a`) would match names by chance.
+    .map((missing: any) => ({ key: missing.key, dummyValues: texts(missing.props?.dummyValue).filter((text) => text.length >= 8) }));
+}
+
+function readStack(dir: string, artifactId: string, artifact: any, artifacts: Record<string, any>): Omit<AssemblyStack, 'failedLookups'> {
   const [account, region] = parseEnvironment(artifact.environment);
   const metadata: Record<string, MetadataEntry[]> = { ...(artifact.metadata ?? {}) };
   // Newer CDK versions write the metadata into a file of its own.

@@ -36,6 +36,11 @@ export interface SecretEntry {
    * CfnParameter in the name): `secretName` then shows them as `${Env}`, and no AWS call can use it.
    */
   readonly deployTimeRefs?: readonly string[];
+  /**
+   * The context lookup whose dummy value the physical name holds: the synth could not make it (no
+   * credentials for the account), so the name is not the deployed secret's.
+   */
+  readonly failedLookup?: string;
 }
 
 /** A Lambda function's secret-like environment variables, resolved to names where possible. */
@@ -82,6 +87,7 @@ export function buildInventory(stacks: readonly AssemblyStack[], allStacks: read
       region: stack.region,
       functions: unique(readers.map((read) => read.path)).sort(),
       ...(deployTimeRefs ? { deployTimeRefs } : {}),
+      ...failedLookupIn(stack, meta.secretName),
     });
   }
 
@@ -105,6 +111,7 @@ export function buildInventory(stacks: readonly AssemblyStack[], allStacks: read
       account: read.account ?? read.stack.account,
       region: read.region ?? read.stack.region,
       functions: [read.path],
+      ...failedLookupIn(read.stack, secretName),
     });
   }
   // Stacks in assembly order; within one, created secrets first, then imported ones.
@@ -138,6 +145,12 @@ function resolveName(meta: AppSecretMetadata, stack: AssemblyStack): { meta: App
   };
   const secretName = text(raw);
   return { meta: { ...meta, secretName }, deployTimeRefs: unique(refs) };
+}
+
+/** `{ failedLookup }` when a name holds the dummy value of a lookup the stack's synth could not make; else `{}`. */
+function failedLookupIn(stack: AssemblyStack, secretName: string): { failedLookup?: string } {
+  const lookup = stack.failedLookups.find(({ dummyValues }) => dummyValues.some((dummy) => secretName.includes(dummy)));
+  return lookup ? { failedLookup: lookup.key } : {};
 }
 
 /** The regions a secret named `secretName` in the stack's templates is replicated to (literal regions only). */

@@ -32,7 +32,7 @@ export function fingerprint(value: string | Uint8Array): string {
 
 /** Checks one secret. Rejects only with errors that end the command (credentials, region, SDK). */
 export async function checkSecret(entry: SecretEntry): Promise<SecretStatus> {
-  if (entry.deployTimeRefs) return { status: 'error', detail: deployTimeNameProblem(entry), errorCode: NAME_UNRESOLVED };
+  if (entry.deployTimeRefs || entry.failedLookup) return { status: 'error', detail: nameProblem(entry), errorCode: NAME_UNRESOLVED };
   const sdk = loadSdk();
   const client = clientFor(entry.region);
   const secretId = secretIdOf(entry);
@@ -137,11 +137,19 @@ function scheduledForDeletion(entry: SecretEntry): SecretStatus {
 /** The errorCode of a JSON-shaped secret whose current value lacks a declared key (or is no JSON object). */
 export const SHAPE_MISMATCH = 'ShapeMismatch';
 
-/** The errorCode of a secret whose physical name is known only at deploy. */
+/** The errorCode of a secret whose physical name the assembly does not know: it is known only at deploy, or a lookup failed. */
 export const NAME_UNRESOLVED = 'NameUnresolved';
 
-/** Why the CLI cannot act on a secret whose name depends on deploy-time values, and what to do instead. */
-export function deployTimeNameProblem(entry: SecretEntry): string {
+/**
+ * Why the CLI cannot act on a secret whose physical name the assembly does not know (a deploy-time
+ * value in it, or the dummy value of a failed context lookup), and what to do instead.
+ */
+export function nameProblem(entry: SecretEntry): string {
+  if (entry.failedLookup) {
+    return `its physical name ${entry.secretName} holds the dummy value CDK puts in place of a context lookup that cdk synth could not make ` +
+      `(${entry.failedLookup}), so it is not the deployed secret's name: run npx cdk synth again with credentials that can make the lookup ` +
+      '(for the stack\'s account), then run this command again';
+  }
   const refs = entry.deployTimeRefs ?? [];
   return `its physical name ${entry.secretName} depends on a value known only at deploy (parameter${refs.length > 1 ? 's' : ''} ${refs.join(', ')}), ` +
     'so the CLI cannot tell which secret it is: use the deployed name with aws secretsmanager put-secret-value --secret-id NAME (describe-secret to check it), ' +

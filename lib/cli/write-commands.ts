@@ -7,7 +7,7 @@ import { buildInventory, SecretEntry } from './inventory';
 import { readLoadFile } from './load-file';
 import { Io } from './output';
 import { describeStacks, findSecret, knownNames, sameSecret, secretElsewhere, selectOneStack } from './select';
-import { checkSecrets, deployTimeNameProblem, fingerprint, SecretStatus } from './status';
+import { checkSecrets, fingerprint, nameProblem, SecretStatus } from './status';
 import { readValue, STDIN_FILE, valueProblems } from './values';
 
 /** The secrets of the one stack `--stack` names, and where else the assembly has a name it lacks. */
@@ -61,7 +61,7 @@ function findInAnyStack(args: ParsedArgs, name: string): SecretEntry | undefined
 }
 
 async function setOne(entry: SecretEntry, args: ParsedArgs, io: Io): Promise<number> {
-  if (entry.deployTimeRefs) throw new CliError(`not set: ${entry.name}: ${deployTimeNameProblem(entry)}`);
+  if (entry.deployTimeRefs || entry.failedLookup) throw new CliError(`not set: ${entry.name}: ${nameProblem(entry)}`);
   // Before asking for a value that could not be written.
   await resolveCredentials(entry);
   await checkedBeforeWriting(refuseUnwritable(entry));
@@ -83,7 +83,7 @@ export async function loadCommand(args: ParsedArgs, io: Io): Promise<number> {
   // Everything that can be known without AWS is checked before anything is written.
   const planned = items.map((item) => ({ item, entry: findSecret(entries, item.key) }));
   const unknown = planned.filter(({ entry }) => !entry);
-  const invalid = planned.flatMap(({ item, entry }) => (entry ? (entry.deployTimeRefs ? [deployTimeNameProblem(entry)] : valueProblems(entry, item.value)).map((problem) => `${item.key} (${item.where}): ${problem}`) : []));
+  const invalid = planned.flatMap(({ item, entry }) => (entry ? (entry.deployTimeRefs || entry.failedLookup ? [nameProblem(entry)] : valueProblems(entry, item.value)).map((problem) => `${item.key} (${item.where}): ${problem}`) : []));
   const duplicates = planned.filter(({ entry }, i) => entry && planned.findIndex((other) => other.entry === entry) !== i);
   if (unknown.length > 0 || invalid.length > 0 || duplicates.length > 0) {
     for (const { item } of unknown) {

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { App, CfnParameter, LegacyStackSynthesizer, NestedStack, Stack, Stage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { AppSecret } from '../../lib';
 import { FakeSecretsManager, startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { runCli } from '../support/run-cli';
@@ -123,6 +124,48 @@ test('a secret whose name is known only at deploy is listed, fails check with wh
   expect(load.code).toBe(1);
   expect(load.stdout).toMatch(/invalid .*tok-key.*known only at deploy/);
   expect(endpoint.calls.PutSecretValue ?? 0).toBe(0);
+});
+
+test('a secret named from a context lookup that cdk synth could not make (no credentials for the account) holds CDK\'s dummy value: check says to synth again, not to deploy, and set and load never write', async () => {
+  // What `cdk synth` leaves when a lookup fails: the assembly, with the dummy value in place of the lookup's.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-app-secrets-cli-lookup-'));
+  try {
+    const app = new App({ outdir: dir, context: { 'aws:cdk:enable-path-metadata': true, 'aws:cdk:enable-asset-metadata': true } });
+    const shop = new Stack(app, 'Shop', { env: { account: '123456789012', region: 'eu-west-1' } });
+    const stage = ssm.StringParameter.valueFromLookup(shop, 'shop-stage');
+    const fn = inlineFunction(shop, 'Checkout');
+    new AppSecret(shop, 'Stripe', { name: 'stripe-api-key', environment: stage, nameOutput: false }).grantRead(fn);
+    AppSecret.fromSecretName(shop, 'Partner', { secretName: `partner/${stage}/token`, name: 'partner-token' }).grantRead(fn);
+    new AppSecret(shop, 'Plain', { name: 'plain-key', secretName: 'shop/plain-key', nameOutput: false }).grantRead(fn);
+    app.synth();
+    endpoint.putSecret('shop/plain-key', 'plain_lookup_value_2c4d');
+    const env = { AWS_ENDPOINT_URL_SECRETS_MANAGER: endpoint.endpoint, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+    const list = await runCli(['list', '--json', '--app', dir], { env });
+    expect(list.code).toBe(0);
+    const rows = JSON.parse(list.stdout);
+    expect(rows.map((row: any) => [row.name, row.status, row.errorCode])).toEqual([
+      ['stripe-api-key', 'error', 'NameUnresolved'],
+      ['plain-key', 'set', null],
+      ['partner-token', 'error', 'NameUnresolved'],
+    ]);
+    expect(rows[0].detail).toContain('a context lookup that cdk synth could not make (ssm:account=123456789012:parameterName=shop-stage:region=eu-west-1)');
+    const check = await runCli(['check', '--app', dir], { env });
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/stripe-api-key.*run npx cdk synth again with credentials/);
+    expect(check.stdout).not.toContain('npx cdk deploy');
+    const calls = endpoint.calls.PutSecretValue;
+    const set = await runCli(['set', 'stripe-api-key', '--app', dir], { env, stdin: 'sk_never_written_lookup_1' });
+    expect(set.code).toBe(1);
+    expect(set.stderr).toContain('context lookup');
+    const file = path.join(dir, 'load.json');
+    fs.writeFileSync(file, JSON.stringify({ 'partner-token': 'ptok_never_written_lookup_2', 'plain-key': 'plain_never_written_lookup_3' }));
+    const load = await runCli(['load', file, '--app', dir], { env });
+    expect(load.code).toBe(1);
+    expect(load.stdout).toMatch(/invalid .*partner-token.*context lookup/);
+    expect(endpoint.calls.PutSecretValue).toBe(calls);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('an environment-agnostic stack\'s function that reads a secret by an ARN CDK built (region and account at deploy) lists it, in the default region; a name built from the region is not listed', async () => {
