@@ -58,7 +58,7 @@ The value is read from --from-file, else from stdin when it is piped
 line (a value of several lines, such as a PEM key, needs --from-file or a pipe). It is never
 taken from the command line, where it would stay in your shell history. Reading stdin ends when it
 is closed; in CI (CI set), an open stdin that gives nothing for 10 seconds fails. One trailing newline is
-dropped; empty values and values over 65,536 bytes (Secrets Manager's limit) are refused. A secret
+dropped from a one-line value (a value of several lines, such as a key file, is kept whole); empty values and values over 65,536 bytes (Secrets Manager's limit) are refused. A secret
 declared with a JSON shape (a generateSecretString template or secretObjectValue) takes a JSON
 object with every declared key.
 

@@ -153,7 +153,12 @@ export function readStdin(idleMs: number | undefined): Promise<{ text: string; t
   });
 }
 
-/** One trailing line break is what `echo` and editors add, not part of the value. */
+/**
+ * One trailing line break after a one-line value is what `echo` and editors add, not part of it. A
+ * value of several lines is a file (a PEM or OpenSSH key, a certificate) whose final line break
+ * belongs to its format, and is kept: OpenSSH refuses a private key without it (error in libcrypto).
+ */
 function dropTrailingNewline(value: string): string {
-  return value.replace(/\r?\n$/, '');
+  const dropped = value.replace(/\r?\n$/, '');
+  return /[\r\n]/.test(dropped) ? value : dropped;
 }

@@ -46,6 +46,16 @@ describe('set', () => {
     expect(result.stdout).toMatch(/^set stripe-api-key: Shop-dev\/dev\/stripe-api-key, version [0-9a-f-]{36}\n$/);
   });
 
+  test('a key file of several lines (set NAME < id_ed25519) keeps its final newline, without which OpenSSH refuses the key (error in libcrypto)', async () => {
+    const key = fx.remember('Shop-dev/dev/webhook-signing-key', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAMwAAAAtzc2gtZW\nQyNTUxOQAAACBq3b3ZVt4Hk0c2pT3m1Xo\n-----END OPENSSH PRIVATE KEY-----\n');
+    const piped = await fx.cli(['set', 'webhook-signing-key', '--stack', 'Shop-dev'], { stdin: key });
+    expect(piped.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/webhook-signing-key')).toBe(key);
+    const fromFile = await fx.cli(['set', 'stripe-api-key', '--stack', 'Shop-dev', '--from-file', writeFile('id_ed25519', key)]);
+    expect(fromFile.code).toBe(0);
+    expect(await currentValue('Shop-dev/dev/stripe-api-key')).toBe(key);
+  });
+
   test('from piped stdin', async () => {
     const value = fx.remember('Shop-dev/dev/webhook-signing-key', 'whsec_piped_40f1aa3c7e');
     const result = await fx.cli(['set', 'webhook-signing-key', '--stack', 'Shop-dev'], { stdin: `${value}\n` });
