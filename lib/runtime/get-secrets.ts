@@ -98,8 +98,8 @@ const parsedByValue = new WeakMap<Promise<string>, Promise<unknown>>();
  * ```
  *
  * Cached values younger than `maxAgeSeconds` (default 300) are returned without I/O. Ids not in the
- * cache are fetched together, with the misses of every other call started in the same turn of the
- * event loop: one id with GetSecretValue, several with BatchGetSecretValue (20 ids per request, chunks
+ * cache are fetched together, with the misses of every other call started with it (in one synchronous
+ * run of code; a miss after an `await` that follows another goes out apart): one id with GetSecretValue, several with BatchGetSecretValue (20 ids per request, chunks
  * in parallel), each ARN from its own region. Concurrent reads of the same id share one
  * request. Failures are not cached. Every fetch settles within `timeoutMs` (default 2000). A rejected
  * item never becomes an unhandled rejection, whichever items the caller awaits.

@@ -77,6 +77,28 @@ test('a read started after an await is its own request (batching spans one turn,
   expect(fake.calls.BatchGetSecretValue).toBe(0);
 });
 
+test('a miss started after an await goes out apart, even with nothing to wait for (batching spans one synchronous run of code)', async () => {
+  const [a, b] = seed(2);
+  const first = getSecrets(a)[0];
+  await Promise.resolve(); // no I/O, no timer: the same turn of the event loop, but the first miss has gone out
+  const second = getSecrets(b)[0];
+  expect(await Promise.all([first, second])).toEqual([`value-${a}`, `value-${b}`]);
+  expect(fake.calls.BatchGetSecretValue).toBe(0);
+  expect(fake.calls.GetSecretValue).toBe(2);
+});
+
+test('async functions started together that each await before reading still share one batch', async () => {
+  const [a, b] = seed(2);
+  const config = Promise.resolve({ region: 'us-east-1' });
+  const read = async (id: string): Promise<string> => {
+    await config;
+    return getSecrets(id)[0];
+  };
+  expect(await Promise.all([read(a), read(b)])).toEqual([`value-${a}`, `value-${b}`]);
+  expect(fake.requests.map(({ operation, secretIds }) => ({ operation, secretIds })))
+    .toEqual([{ operation: 'BatchGetSecretValue', secretIds: [a, b] }]);
+});
+
 describe('forced reads over the SDK stay in the turn\'s batch (only a caching extension needs them apart)', () => {
   test('a cold getSecrets(a, b) and a forced getSecretJson(a) started together cost one BatchGetSecretValue', async () => {
     const [a, b] = seed(2, () => JSON.stringify({ password: 'pw' }));
