@@ -3,7 +3,7 @@
  * errors with the fix that applies (no SDK, no region), and settings changes that leave reads alone.
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { lambdaLikeEnv, rejection, runNode, useFakeSecretsManager } from './helpers';
+import { lambdaLikeEnv, rejection, runNode, sleep, useFakeSecretsManager } from './helpers';
 import {
   clearSecretCache,
   configureSecrets,
@@ -154,6 +154,71 @@ describe('options are validated like the environment variables', () => {
     expect(() => getSecrets(ids as unknown as string)).toThrow(TypeError);
     expect(() => getSecrets(ids as unknown as string)).toThrow(/argument 1 must be a secret name or ARN, got an array.*getSecrets\(\.\.\.ids\)/);
     expect(fake.requests).toHaveLength(0);
+  });
+});
+
+describe('the bounds and forms of each setting, as the options table gives them', () => {
+  test.each([
+    [{ requestTimeoutMs: 0 }, /requestTimeoutMs must be a positive/],
+    [{ connectTimeoutMs: 0 }, /connectTimeoutMs must be a positive/],
+    [{ cacheMaxEntries: 0 }, /cacheMaxEntries must be a positive/],
+    [{ maxStaleSeconds: -1 }, /maxStaleSeconds must be a non-negative/],
+  ])('configureSecrets(%p) throws TypeError', (settings, message) => {
+    expect(() => configureSecrets(settings)).toThrow(message);
+  });
+
+  test.each([
+    ['CDK_APP_SECRETS_CACHE_MAX_ENTRIES', '1.5', /CDK_APP_SECRETS_CACHE_MAX_ENTRIES must be a whole number/],
+    ['CDK_APP_SECRETS_MAX_STALE_SECONDS', '-1', /CDK_APP_SECRETS_MAX_STALE_SECONDS must be a non-negative number/],
+    ['CDK_APP_SECRETS_SERVE_STALE', 'yes', /CDK_APP_SECRETS_SERVE_STALE must be true or false/],
+  ])('%s=%s throws TypeError at the first read, sending nothing', (key, value, message) => {
+    process.env[key] = value;
+    expect(() => getSecrets('x')).toThrow(message);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('an empty variable counts as unset: the default applies', async () => {
+    const a = seeded();
+    process.env.CDK_APP_SECRETS_TIMEOUT_MS = '';
+    process.env.CDK_APP_SECRETS_SERVE_STALE = ' ';
+    expect(await getSecrets(a)).toEqual([`value-${a}`]);
+  });
+
+  test.each(['1', 'TRUE', 'True'])('CDK_APP_SECRETS_SERVE_STALE=%s turns serveStale on', async (value) => {
+    const a = seeded();
+    process.env.CDK_APP_SECRETS_SERVE_STALE = value;
+    await getSecrets(a);
+    fake.injectFault({ secretId: a, kind: 'server-error' });
+    expect(await getSecrets(a, { maxAgeSeconds: 0 })).toEqual([`value-${a}`]);
+  });
+
+  test.each(['0', 'FALSE'])('CDK_APP_SECRETS_SERVE_STALE=%s leaves it off', async (value) => {
+    const a = seeded();
+    process.env.CDK_APP_SECRETS_SERVE_STALE = value;
+    await getSecrets(a);
+    fake.injectFault({ secretId: a, kind: 'server-error' });
+    expect(await rejection(getSecrets(a, { maxAgeSeconds: 0 })[0])).toMatchObject({ code: 'InternalServiceError' });
+  });
+
+  test('maxAgeSeconds: 0 reads the value again on every call, and concurrent calls still share one request', async () => {
+    const a = seeded();
+    configureSecrets({ maxAgeSeconds: 0 });
+    await getSecrets(a);
+    await getSecrets(a);
+    expect(fake.calls.GetSecretValue).toBe(2);
+    await Promise.all(Array.from({ length: 10 }, () => getSecrets(a)));
+    expect(fake.calls.GetSecretValue).toBe(3);
+  });
+
+  test('staleWaitMs: 0 serves the expired value at once, without waiting for the refresh', async () => {
+    const a = seeded();
+    configureSecrets({ serveStale: true, staleWaitMs: 0, timeoutMs: 200 });
+    await getSecrets(a);
+    fake.injectFault({ secretId: a, kind: 'hang' });
+    const read = getSecrets(a, { maxAgeSeconds: 0 })[0];
+    const first = await Promise.race([read, new Promise((resolve) => setImmediate(() => resolve('waited')))]);
+    expect(first).toBe(`value-${a}`);
+    await sleep(400); // the background refresh ends at its deadline, before the next test counts requests
   });
 });
 
