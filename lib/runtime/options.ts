@@ -63,9 +63,9 @@ export interface SecretsSettings {
    * (`CDK_APP_SECRETS_TIMEOUT_MS`, default 2000). Applies to your own `client` too.
    */
   readonly timeoutMs?: number;
-  /** Per-attempt request timeout in ms (`CDK_APP_SECRETS_REQUEST_TIMEOUT_MS`, default 1000). Ignored when `client` is given. */
+  /** Per-attempt request timeout in ms (`CDK_APP_SECRETS_REQUEST_TIMEOUT_MS`, default 1000). Ignored when `client` is given, or `clientConfig` has a `requestHandler`. */
   readonly requestTimeoutMs?: number;
-  /** Connection timeout in ms (`CDK_APP_SECRETS_CONNECT_TIMEOUT_MS`, default 1000). Ignored when `client` is given. */
+  /** Connection timeout in ms (`CDK_APP_SECRETS_CONNECT_TIMEOUT_MS`, default 1000). Ignored when `client` is given, or `clientConfig` has a `requestHandler`. */
   readonly connectTimeoutMs?: number;
   /** Extra config for the clients the runtime creates (see `SecretsClientConfig`). Ignored for ids `client` reads. */
   readonly clientConfig?: SecretsClientConfig;

@@ -2,6 +2,7 @@
  * Settings and checks: configureSecrets({ client }) in a fresh process, validation of options, setup
  * errors with the fix that applies (no SDK, no region), and settings changes that leave reads alone.
  */
+import { Agent } from 'node:http';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { lambdaLikeEnv, rejection, runNode, sleep, useFakeSecretsManager } from './helpers';
 import {
@@ -219,6 +220,22 @@ describe('the bounds and forms of each setting, as the options table gives them'
     const first = await Promise.race([read, new Promise((resolve) => setImmediate(() => resolve('waited')))]);
     expect(first).toBe(`value-${a}`);
     await sleep(400); // the background refresh ends at its deadline, before the next test counts requests
+  });
+});
+
+describe('a clientConfig with its own requestHandler', () => {
+  test('replaces the per-attempt and connect timeouts (requestTimeoutMs does not apply); the deadline still does', async () => {
+    const a = seeded();
+    fake.injectFault({ kind: 'slow', delayMs: 400 });
+    configureSecrets({ requestTimeoutMs: 100, clientConfig: { requestHandler: { httpAgent: new Agent({ keepAlive: true }) } } });
+    expect(await getSecrets(a)).toEqual([`value-${a}`]); // one 400 ms attempt, no 100 ms request timeout
+    clearSecretCache();
+    configureSecrets({ clientConfig: {} });
+    expect(await rejection(getSecrets(a)[0])).toMatchObject({ code: 'TimeoutError' }); // the runtime's handler: 100 ms attempts
+    clearSecretCache();
+    configureSecrets({ timeoutMs: 200, clientConfig: { requestHandler: { httpAgent: new Agent({ keepAlive: true }) } } });
+    expect(await rejection(getSecrets(a)[0])).toBeInstanceOf(SecretTimeoutError);
+    await sleep(300); // the slow answers end before the next test counts requests
   });
 });
 
