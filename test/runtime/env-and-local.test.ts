@@ -130,6 +130,29 @@ describe('local mode', () => {
     expect(await getSecrets(getEnv('stripe-api-key'))).toEqual(['sk_local']);
   });
 
+  test('getEnv called with the variable key gives back that key, and the local value keyed by it is read', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = localFile({ STRIPE_API_KEY_SECRET_NAME: 'sk_by_key' });
+    expect(getEnv('STRIPE_API_KEY_SECRET_NAME')).toBe('STRIPE_API_KEY_SECRET_NAME');
+    expect(await getSecrets(getEnv('STRIPE_API_KEY_SECRET_NAME'))).toEqual(['sk_by_key']);
+  });
+
+  test('version options are ignored: a version stage or id reads the local value', async () => {
+    process.env.CDK_APP_SECRETS_LOCAL_VALUE_DB = 'local-db';
+    expect(await getSecrets('db', { versionStage: 'AWSPENDING' })).toEqual(['local-db']);
+    expect(await getSecrets('db', { versionId: 'a'.repeat(32) })).toEqual(['local-db']);
+  });
+
+  test('the file is read at the first read: a change to it is not seen, even after clearSecretCache()', async () => {
+    const file = localFile({ 'stripe-api-key': 'before' });
+    process.env.CDK_APP_SECRETS_LOCAL_FILE = file;
+    expect(await getSecrets('stripe-api-key')).toEqual(['before']);
+    writeFileSync(file, JSON.stringify({ 'stripe-api-key': 'after' }));
+    clearSecretCache();
+    expect(await getSecrets('stripe-api-key')).toEqual(['before']);
+    resetSecretsRuntime(); // what a new process (or a fresh Jest module registry) starts with
+    expect(await getSecrets('stripe-api-key')).toEqual(['after']);
+  });
+
   test('a secret missing from the local values is an error naming the file and the override key', async () => {
     const file = localFile({ known: 'k' });
     process.env.CDK_APP_SECRETS_LOCAL_FILE = file;
