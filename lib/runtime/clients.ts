@@ -54,6 +54,16 @@ export function loadSdk(): Sdk | SetupFailure {
   return sdk;
 }
 
+/**
+ * @internal A client the SDK could not set up: at construction, or at its first send, since the SDK's
+ * constructor takes any config (an endpoint that is no URL fails there with a TypeError).
+ */
+export function setupFailed(region: string | undefined, name: unknown): SetupFailure {
+  return new SetupFailure('ClientSetupFailed',
+    `the Secrets Manager client${region ? ` for ${region}` : ''} could not be set up (${String(name ?? 'error')}). ` +
+    'Check the clientConfig given to configureSecrets(...) and AWS_ENDPOINT_URL_SECRETS_MANAGER.');
+}
+
 /** @internal The default client and its region, created on first use (per settings generation). */
 export function getDefaultClient(): Promise<DefaultClient> {
   syncGeneration();
@@ -150,9 +160,7 @@ function createOwned(region: string | undefined): ClientSlot | SetupFailure {
       },
     });
   } catch (e) {
-    return new SetupFailure('ClientSetupFailed',
-      `the Secrets Manager client${region ? ` for ${region}` : ''} could not be created (${String((e as { name?: unknown })?.name ?? 'error')}). ` +
-      'Check the clientConfig given to configureSecrets(...).');
+    return setupFailed(region, (e as { name?: unknown })?.name);
   }
   const slot: ClientSlot = { client, owned: true, inFlight: 0, retired: false };
   live.add(slot);

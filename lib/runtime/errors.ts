@@ -203,8 +203,9 @@ export class SecretTimeoutError extends SecretFetchError {
 
 /**
  * The runtime cannot read from AWS in this process: codes `SdkUnavailable` (the AWS SDK is not
- * installed), `RegionMissing` (no region for a secret name), `ClientSetupFailed` (the client config
- * given to `configureSecrets` was refused).
+ * installed), `RegionMissing` (no region for a secret name), `ClientSetupFailed` (the SDK could not use
+ * the client config: `clientConfig`, or `AWS_ENDPOINT_URL_SECRETS_MANAGER`, with an endpoint that is no
+ * URL, or a `clientConfig` function that throws).
  */
 export class SecretConfigError extends SecretError {
   /** @internal */

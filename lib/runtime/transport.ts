@@ -7,10 +7,11 @@
  * malformed body) can quote response bytes, so only a vetted error name and the HTTP status pass.
  */
 import { PLACEHOLDER_MARKER_KEY } from '../env-contract';
-import { ClientSlot, Sdk, useClient } from './clients';
+import { ClientSlot, Sdk, setupFailed, useClient } from './clients';
 import {
   SecretAccessDeniedError,
   SecretBinaryError,
+  SecretConfigError,
   SecretDecryptionError,
   SecretError,
   SecretFetchError,
@@ -181,6 +182,11 @@ function toSecretError(id: string, e: unknown, region: string | undefined, deadl
   const http = typeof status === 'number' ? `HTTP ${status}` : '';
   // The SDK parses the body with JSON.parse; V8's SyntaxError quotes the body, so only its kind is kept.
   if (name === 'SyntaxError') return new SecretFetchError(id, 'MalformedResponse', `the response body was not valid JSON${http ? `, ${http}` : ''}`);
+  if (name === 'TypeError') {
+    // No answer's fault: the client could not send (the SDK checks its config only then, e.g. an endpoint that is no URL).
+    const failure = setupFailed(region, name);
+    return new SecretConfigError(id, failure.code, failure.problem);
+  }
   return new SecretFetchError(id, SAFE_NAME.test(name) ? name : 'UnknownError', http);
 }
 

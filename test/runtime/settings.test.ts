@@ -66,6 +66,29 @@ describe('setup errors name their own cause and fix', () => {
     expect(result.message).not.toMatch(/VPC|network/);
   });
 
+  // The SDK's constructor takes any config; a bad endpoint fails at the first send with a TypeError.
+  test('an endpoint that is no URL, in clientConfig or AWS_ENDPOINT_URL_SECRETS_MANAGER: ClientSetupFailed naming both, not network advice', async () => {
+    const a = seeded();
+    configureSecrets({ clientConfig: { endpoint: 'not a url' } });
+    const error = await rejection(getSecrets(a)[0]);
+    expect(error).toBeInstanceOf(SecretConfigError);
+    expect(error).toMatchObject({ code: 'ClientSetupFailed', secretId: a });
+    expect(error.message).toContain('clientConfig');
+    expect(error.message).toContain('AWS_ENDPOINT_URL_SECRETS_MANAGER');
+    expect(error.message).not.toMatch(/VPC|network/);
+    configureSecrets({ clientConfig: {} });
+    process.env.AWS_ENDPOINT_URL_SECRETS_MANAGER = 'not a url';
+    expect(await rejection(getSecrets(a, seeded()))).toMatchObject({ code: 'ClientSetupFailed' });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  test('a clientConfig function that throws: ClientSetupFailed naming clientConfig', async () => {
+    configureSecrets({ clientConfig: () => { throw new Error('no config for this region'); } });
+    const error = await rejection(getSecrets(seeded())[0]);
+    expect(error).toMatchObject({ code: 'ClientSetupFailed' });
+    expect(error.message).toContain('clientConfig');
+  });
+
   test('no region: a secret name rejects with SecretConfigError RegionMissing, telling to set AWS_REGION', async () => {
     delete process.env.AWS_REGION;
     delete process.env.AWS_DEFAULT_REGION;
