@@ -166,7 +166,7 @@ function startDeadline(timeoutMs: number, requests: number): Deadline & { stop()
 
 function regionMissing(id: string): SecretConfigError {
   return new SecretConfigError(id, 'RegionMissing',
-    'no AWS region is configured, and a secret name (unlike an ARN) does not say which region to read. ' +
+    'no valid AWS region is configured, and a secret name (unlike an ARN) does not say which region to read. ' +
     'Lambda sets AWS_REGION; elsewhere set AWS_REGION, or configureSecrets({ clientConfig: { region } }), or pass the secret\'s ARN.');
 }
 

@@ -101,6 +101,13 @@ describe('setup errors name their own cause and fix', () => {
     expect(fake.requests).toHaveLength(0);
   });
 
+  test('a region that is no region name (a trailing space, as Windows\' set AWS_REGION=us-east-1 leaves): RegionMissing says the region is not valid, not that none is set', async () => {
+    process.env.AWS_REGION = 'us-east-1 ';
+    const error = await rejection(getSecrets(seeded())[0]);
+    expect(error).toMatchObject({ code: 'RegionMissing' });
+    expect(error.message).toContain('no valid AWS region is configured');
+  });
+
   test('no region: an ARN is still read, from the region the ARN names', async () => {
     delete process.env.AWS_REGION;
     delete process.env.AWS_DEFAULT_REGION;
