@@ -213,6 +213,31 @@ describe('reads the extension cannot serve fall back to the SDK', () => {
     expect(sdkRequests()).toHaveLength(1);
   });
 
+  test('while it keeps failing, it is skipped for 1 s, then twice as long after each failure, up to 60 s', async () => {
+    ext.setReady(false);
+    const start = Date.now();
+    const clock = jest.spyOn(Date, 'now');
+    const readAt = async (ms: number): Promise<number> => {
+      clock.mockReturnValue(start + ms);
+      const a = seed();
+      expect(await getSecrets(a)[0]).toBe(`value-${a}`); // the SDK serves every read
+      return ext.requests.length;
+    };
+    try {
+      expect(await readAt(0)).toBe(1);
+      let downUntil = 0;
+      for (const cooldown of [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000]) {
+        downUntil += cooldown;
+        const asked = ext.requests.length;
+        expect(await readAt(downUntil - 100)).toBe(asked); // still skipped
+        expect(await readAt(downUntil + 1)).toBe(asked + 1); // tried again, and refused again
+        downUntil += 1;
+      }
+    } finally {
+      clock.mockRestore();
+    }
+  });
+
   test('a hung extension falls back within the deadline, after the per-request timeout', async () => {
     configureSecrets({ requestTimeoutMs: 200, timeoutMs: 2000 });
     ext.injectFault({ kind: 'hang', times: 1 });
