@@ -79,7 +79,7 @@ export interface SecretsSettings {
    * Default: when the function has it (its `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` variable or its
    * layer) and neither `client` nor `clientConfig` is given (it reads with the function's own region
    * and credentials). `false` never uses it; `true` uses it even then, or when not detected (port from
-   * `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`, default 2773). Reads it cannot serve fall back to the SDK.
+   * `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`, default 2773), though never without `AWS_SESSION_TOKEN`. Reads it cannot serve fall back to the SDK.
    */
   readonly useExtension?: boolean;
 }

@@ -459,6 +459,15 @@ describe('detection and opt-out', () => {
     expect(ext.requests).toHaveLength(0);
   });
 
+  test('without a session token even useExtension: true reads with the SDK (the extension needs the token)', async () => {
+    withExtension({ AWS_SESSION_TOKEN: '' });
+    configureSecrets({ useExtension: true });
+    const a = seed();
+    expect(await getSecrets(a)[0]).toBe(`value-${a}`);
+    expect(ext.requests).toHaveLength(0);
+    expect(sdkRequests()).toHaveLength(1);
+  });
+
   test('CDK_APP_SECRETS_USE_EXTENSION=false reads with the SDK', async () => {
     withExtension({ CDK_APP_SECRETS_USE_EXTENSION: 'false' });
     const a = seed();
