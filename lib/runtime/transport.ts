@@ -140,6 +140,11 @@ export async function fetchBatch(route: Route, ids: readonly string[], deadline:
     }
     if (v !== undefined) return checkValue(id, v.SecretString, v.SecretBinary !== undefined);
     const err = errors.find((x) => x.SecretId === id || (x.SecretId !== undefined && isPartialArnOf(id, x.SecretId)));
+    // Cross-account permission applies to GetSecretValue, not BatchGetSecretValue (AWS's list of such
+    // operations): an ARN, maybe another account's, that the batch refused or did not find is read alone.
+    if (err !== undefined && id.startsWith('arn:') && /^(?:AccessDenied|ResourceNotFound)Exception$/.test(err.ErrorCode!)) {
+      return fetchOne(route, id, undefined, deadline);
+    }
     if (err !== undefined) return toSecretError(id, { name: err.ErrorCode }, route.region, deadline);
     return new SecretFetchError(id, 'MissingFromBatchResponse', 'the BatchGetSecretValue response had no entry for it');
   }));

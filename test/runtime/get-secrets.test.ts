@@ -238,6 +238,29 @@ describe('batching', () => {
     expect(await other).toBe('other-account-value');
   });
 
+  // AWS lists the operations that cross-account permission applies to: GetSecretValue is one,
+  // BatchGetSecretValue is not. A batch may so refuse another account's secret that GetSecretValue reads.
+  test.each(['access-denied', 'not-found'] as const)('another account\'s ARN refused in a batch (%s) is read with GetSecretValue, with the own secret in the batch', async (kind) => {
+    const own = uniqueName('stripe-api-key');
+    fake.putSecret(own, 'own-value');
+    const { arn } = fake.putSecret(uniqueName('partner-token'), 'partner-value', { accountId: '222222222222' });
+    const partial = arn.slice(0, -7); // what AppSecret writes for a reader in another account
+    fake.injectFault({ operation: 'BatchGetSecretValue', secretId: partial, kind });
+    expect(await getSecrets(own, partial)).toEqual(['own-value', 'partner-value']);
+    expect(fake.requests.map(({ operation, secretIds }) => ({ operation, secretIds })))
+      .toEqual([{ operation: 'BatchGetSecretValue', secretIds: [own, partial] }, { operation: 'GetSecretValue', secretIds: [partial] }]);
+  });
+
+  test('a secret of the own account denied in a batch is still SecretAccessDeniedError, by name and by ARN', async () => {
+    const [a, b] = seed(2);
+    const { arn } = fake.putSecret(b, `value-${b}`);
+    fake.injectFault({ secretId: a, kind: 'access-denied' });
+    fake.injectFault({ secretId: arn, kind: 'access-denied' });
+    const [byName, byArn] = getSecrets(a, arn);
+    expect(await rejection(byName)).toBeInstanceOf(SecretAccessDeniedError);
+    expect(await rejection(byArn)).toBeInstanceOf(SecretAccessDeniedError);
+  });
+
   test.each([
     [1, 0, 1],
     [2, 1, 0],
