@@ -6,7 +6,7 @@
  * (code 28P01) otherwise.
  */
 import { rejection, sleep, useFakeSecretsManager } from './helpers';
-import { configureSecrets, getSecrets, SecretNotFoundError, withSecrets } from '../../lib/runtime';
+import { configureSecrets, getSecrets, SecretAccessDeniedError, SecretNotFoundError, withSecrets } from '../../lib/runtime';
 import { FakeSecretsManager } from '../support/fake-secrets-manager';
 
 let fake: FakeSecretsManager;
@@ -107,6 +107,16 @@ test('it never loops: a second authentication failure is thrown after one refres
   expect(error).toBeInstanceOf(AuthError);
   expect(db.logins).toBe(2);
   expect(fake.requests).toHaveLength(1);
+});
+
+test('a refresh that fails is thrown as its SecretError instead of the work\'s error, and the work is not run again', async () => {
+  const db = database('old-pw');
+  const { name, rotation } = await warmThenRotate(db, 'new-pw');
+  rotation.finish();
+  fake.injectFault({ secretId: name, kind: 'access-denied' });
+  const error = await rejection(withSecrets([name], ([json]) => db.query(json), { isAuthError }));
+  expect(error).toBeInstanceOf(SecretAccessDeniedError);
+  expect(db.logins).toBe(1);
 });
 
 test('an error that is not an authentication error is thrown at once, without a refresh', async () => {
