@@ -5,9 +5,15 @@ import { Construct } from 'constructs';
 /** The id CDK's `attach` gives the attachment, which it checks for a second one. */
 const ATTACHMENT_ID = 'Attachment';
 
-/** Whether the secret is attached to a database, whose engine, host and port the attachment adds to its value. */
-export function isAttached(secret: Construct): boolean {
-  return secret.node.tryFindChild(ATTACHMENT_ID) !== undefined;
+/**
+ * Whether the secret is attached to a database, whose engine, host and port the attachment adds to its value:
+ * by `attach`, or by a `new secretsmanager.SecretTargetAttachment` anywhere in the app (a walk of the tree,
+ * so callers ask only when a key is missing).
+ */
+export function isAttached(secret: secretsmanager.ISecret & Construct): boolean {
+  if (secret.node.tryFindChild(ATTACHMENT_ID) !== undefined) return true;
+  return secret.node.root.node.findAll().some((node) =>
+    node instanceof secretsmanager.CfnSecretTargetAttachment && node.secretId === secret.secretArn);
 }
 
 /**

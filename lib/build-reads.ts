@@ -39,8 +39,9 @@ export function checkBuildReads(secret: BuildReadSecret, value: InitialValue, at
         reads.forEach((read) => warnPlaceholderInBuild(secret, read));
         return [];
       }
-      if (!value.plainString && attached()) return [];
-      return reads.filter((read) => read.key !== '' && !value.keys?.includes(read.key)).map((read) => missingKeyError(secret, value, read));
+      const missing = reads.filter((read) => read.key !== '' && !value.keys?.includes(read.key));
+      if (missing.length === 0 || (!value.plainString && attached())) return [];
+      return missing.map((read) => missingKeyError(secret, value, read));
     },
   });
 }

@@ -183,7 +183,10 @@ export function checkFieldsAtLaunch(secret: secretsmanager.ISecret & IConstruct,
   if (stacks.has(stack)) return;
   stacks.add(stack);
   secret.node.addValidation({
-    validate: () => value.plainString || !attached() ? launchFieldErrors(secret, value, stack) : [],
+    validate: () => {
+      const errors = launchFieldErrors(secret, value, stack);
+      return errors.length === 0 || value.plainString || !attached() ? errors : [];
+    },
   });
 }
 

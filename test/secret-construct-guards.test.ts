@@ -702,6 +702,22 @@ describe('a JSON field a container reads when it starts', () => {
     batchJobReading(attached, 'host');
     expect(synthError(app)).toBe('');
   });
+
+  test('that an attachment made with new secretsmanager.SecretTargetAttachment adds passes synth, as with secret.attach', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const secret = new AppSecret(stack, 'Db', { name: 'db', environment: 'prod', generateSecretString: structured });
+    const database = new rds.DatabaseInstance(stack, 'Database', {
+      engine: rds.DatabaseInstanceEngine.POSTGRES,
+      vpc: new ec2.Vpc(stack, 'Vpc'),
+      credentials: rds.Credentials.fromPassword('admin', secret.secretValueFromJson('password')),
+    });
+    new secretsmanager.SecretTargetAttachment(stack, 'Attachment', { secret, target: database });
+    ecsTaskReading(secret, 'host');
+    secret.secretValueFromJson('port');
+    secret.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser() });
+    expect(synthError(app)).toBe('');
+  });
 });
 
 describe('forward compatibility', () => {
