@@ -129,10 +129,12 @@ function keyRead(value: unknown, secret: BuildReadSecret, stack: Stack): string 
   if (typeof value === 'string') {
     if (Token.isUnresolved(secret.secretName)) return undefined;
     const parts = value.split(':');
-    if (!value.startsWith('arn:')) return parts[0] === secret.secretName ? parts[1] ?? '' : undefined;
+    if (!value.startsWith('arn:')) {
+      return parts[0] === secret.secretName && holdsSecret(secret, stack.account, stack.region) ? parts[1] ?? '' : undefined;
+    }
     const name = parts[6] ?? '';
     const named = name === secret.secretName || (name.length === secret.secretName.length + 7 && name.startsWith(`${secret.secretName}-`));
-    return named ? parts[7] ?? '' : undefined;
+    return named && holdsSecret(secret, parts[4], parts[3]) ? parts[7] ?? '' : undefined;
   }
   // A reference to the secret's ARN, alone or joined with ':<key>...'.
   const arn = JSON.stringify(stack.resolve(secret.secretArn));
@@ -140,4 +142,18 @@ function keyRead(value: unknown, secret: BuildReadSecret, stack: Stack): string 
   if (json === arn) return '';
   const prefix = `{"Fn::Join":["",[${arn},":`;
   return json.startsWith(prefix) ? json.slice(prefix.length).split(/[:"]/)[0] : undefined;
+}
+
+/**
+ * Whether a name read in this account and region is this secret (or its replica): a secret of the same
+ * name elsewhere is another one. An environment-agnostic account or region may be any.
+ */
+function holdsSecret(secret: BuildReadSecret, account: string, region: string): boolean {
+  const home = Stack.of(secret);
+  const known = (a: string, b: string) => Token.isUnresolved(a) || Token.isUnresolved(b) || a === '' || a === b;
+  if (!known(account, home.account)) return false;
+  if (known(region, home.region)) return true;
+  const cfn = secret.node.defaultChild as CfnResource & { replicaRegions?: unknown };
+  const replicas = home.resolve(cfn.replicaRegions) as Array<{ region?: unknown }> | undefined;
+  return (replicas ?? []).some((replica) => replica.region === region);
 }

@@ -641,6 +641,38 @@ describe('a JSON key a CodeBuild build reads', () => {
       "but CodeBuild project 'Shop/Build' reads that key (its SECRETS_MANAGER environment variable B)");
     expect(message).not.toContain('variable C');
   });
+
+  test('by name or ARN, in a stack of another region or account, names that region\'s secret, not this one, and passes synth', () => {
+    const app = new App();
+    const secret = new AppSecret(newStack(app, 'Shop', { account: '111111111111', region: 'eu-west-1' }), 'Db', {
+      name: 'db', environment: 'prod', generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'ci' }), generateStringKey: 'password' },
+    });
+    for (const [id, env] of [['UsEast', { account: '111111111111', region: 'us-east-1' }], ['Other', { account: '222222222222', region: 'eu-west-1' }]] as const) {
+      new codebuild.Project(newStack(app, id, env), 'Build', {
+        buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: ['npm publish'] } } }),
+        environmentVariables: {
+          A: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: `${secret.secretName}:token` },
+          B: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: `arn:aws:secretsmanager:${env.region}:${env.account}:secret:${secret.secretName}-AbCdEf:token` },
+        },
+      });
+    }
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  test('by name, in the region of a replica of the secret, reads the replica and fails synth the same way', () => {
+    const app = new App();
+    const secret = new AppSecret(newStack(app, 'Shop', { account: '111111111111', region: 'eu-west-1' }), 'Db', {
+      name: 'db',
+      environment: 'prod',
+      replicaRegions: [{ region: 'us-east-1' }],
+      generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'ci' }), generateStringKey: 'password' },
+    });
+    new codebuild.Project(newStack(app, 'UsEast', { account: '111111111111', region: 'us-east-1' }), 'Build', {
+      buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: ['npm publish'] } } }),
+      environmentVariables: { A: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: `${secret.secretName}:token` } },
+    });
+    expect(() => app.synth()).toThrow("but CodeBuild project 'UsEast/Build' reads that key (its SECRETS_MANAGER environment variable A)");
+  });
 });
 
 describe('a JSON field a container reads when it starts', () => {
