@@ -275,13 +275,24 @@ function immutableRole(principal: iam.IPrincipal): ImmutableRoleLike | undefined
   if (typeof fields.roleArn !== 'string' || typeof fields.addGrantsToResources !== 'boolean' || fields.role === undefined) return undefined;
   // Named by its ARN, or, where that is a token, by its path.
   const name = Token.isUnresolved(fields.roleArn) && Construct.isConstruct(principal) ? `'${principal.node.path}'` : fields.roleArn;
-  return { name, toResources: fields.addGrantsToResources };
+  return { name, toResources: fields.addGrantsToResources, atLaunch: Construct.isConstruct(principal) && isImportedExecutionRole(principal) };
+}
+
+/**
+ * Whether an imported role is the execution role of an ECS task or AWS Batch container (their
+ * `executionRole`), read with by the agent, which calls GetSecretValue only. A walk of the tree, done
+ * only for roles imported with `mutable: false`.
+ */
+function isImportedExecutionRole(role: Construct): boolean {
+  return role.node.root.node.findAll().some((node) => (node as { executionRole?: unknown }).executionRole === role);
 }
 
 interface ImmutableRoleLike {
   readonly name: string;
   /** Whether CDK grants it in resource policies instead (addGrantsToResources). */
   readonly toResources: boolean;
+  /** Whether it is an ECS or AWS Batch execution role, which needs no BatchGetSecretValue. */
+  readonly atLaunch: boolean;
 }
 
 /** The grant's ARN as a user would write it into a policy. */
@@ -293,23 +304,31 @@ function grantArnText(secret: WiredSecret, region: string): string {
   return `arn:${partitionOf(region)}:secretsmanager:${region}:${stack.account}:secret:${secret.secretName}-??????`;
 }
 
+/** The id of the warning about a role that takes no policy, to acknowledge it with. */
+const ROLE_TAKES_NO_POLICY_WARNING = 'cdk-app-secrets:role-takes-no-policy';
+
 /** CDK says nothing when it drops a grant to an immutable role, and BatchGetSecretValue cannot go into a resource policy. */
 function warnRoleTakesNoPolicy(secret: WiredSecret, role: ImmutableRoleLike, arn: string, key: kms.IKey | undefined, region: string): void {
+  // The resource policy allows what an execution role reads with.
+  if (role.toResources && role.atLaunch) return;
   const name = role.name;
+  const acknowledge = `; once its policy allows these, acknowledge this warning: Annotations.of(secret).acknowledgeWarning('${ROLE_TAKES_NO_POLICY_WARNING}')`;
   const batch = 'secretsmanager:BatchGetSecretValue on * (getSecrets reads several secrets in one request)';
   if (role.toResources) {
-    Annotations.of(secret).addWarningV2('cdk-app-secrets:role-takes-no-policy',
+    Annotations.of(secret).addWarningV2(ROLE_TAKES_NO_POLICY_WARNING,
       `grantRead was given role ${name}, imported with mutable: false, which is granted in the secret's resource policy, but secretsmanager:BatchGetSecretValue, ` +
       "which getSecrets uses to read several secrets in one request, takes no resource, so only the role's own policy can allow it. " +
-      'Fix: allow secretsmanager:BatchGetSecretValue on * in its policy where it is managed.');
+      `Fix: allow secretsmanager:BatchGetSecretValue on * in its policy where it is managed${acknowledge}.`);
     return;
   }
-  const needed = [`secretsmanager:GetSecretValue and secretsmanager:DescribeSecret on ${arn}`, batch,
+  const needed = [`secretsmanager:GetSecretValue and secretsmanager:DescribeSecret on ${arn}`, ...role.atLaunch ? [] : [batch],
     ...key ? [`kms:Decrypt on the secret's key with kms:ViaService secretsmanager.${region}.amazonaws.com`] : []];
-  Annotations.of(secret).addWarningV2('cdk-app-secrets:role-takes-no-policy',
+  const listed = needed.length === 1 ? needed[0] : `${needed.slice(0, -1).join(', ')}, and ${needed[needed.length - 1]}`;
+  Annotations.of(secret).addWarningV2(ROLE_TAKES_NO_POLICY_WARNING,
     `grantRead was given role ${name}, imported with mutable: false, so CDK added nothing to its policy and the read would be denied. ` +
-    `Fix: allow, in its policy where it is managed, ${needed.slice(0, -1).join(', ')}, and ${needed[needed.length - 1]}; ` +
-    'or import the role with addGrantsToResources: true, which grants it in the secret\'s resource policy (BatchGetSecretValue still needs its own policy).');
+    `Fix: allow, in its policy where it is managed, ${listed}; ` +
+    'or import the role with addGrantsToResources: true, which grants it in the secret\'s resource policy' +
+    `${role.atLaunch ? '' : ' (BatchGetSecretValue still needs its own policy)'}${acknowledge}.`);
 }
 
 /** Each secret's grant ARN per region (see grantArn). */

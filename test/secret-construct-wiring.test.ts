@@ -2,7 +2,7 @@
  * grantRead: the environment variable it writes and the least-privilege grant.
  */
 import * as path from 'path';
-import { App, CfnParameter, Size } from 'aws-cdk-lib';
+import { App, CfnParameter, Annotations as CoreAnnotations, Size } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -422,6 +422,34 @@ describe('least privilege', () => {
       "grantRead was given role arn:aws:iam::111111111111:role/central-lambda, imported with mutable: false, which is granted in the secret's resource policy, " +
       'but secretsmanager:BatchGetSecretValue, which getSecrets uses to read several secrets in one request, takes no resource, so only the role\'s own policy can allow it\\. ' +
       'Fix: allow secretsmanager:BatchGetSecretValue on \\* in its policy where it is managed'));
+  });
+
+  test('says how to acknowledge the warning once the role\'s own policy allows the read', () => {
+    const centralRoleReading = (acknowledged: boolean) => {
+      const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+      const secret = new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod' });
+      secret.grantRead(iam.Role.fromRoleArn(stack, 'Central', 'arn:aws:iam::111111111111:role/central-lambda', { mutable: false }));
+      if (acknowledged) CoreAnnotations.of(secret).acknowledgeWarning('cdk-app-secrets:role-takes-no-policy');
+      return Annotations.fromStack(stack);
+    };
+    centralRoleReading(false).hasWarning('/Shop/Secret', Match.stringLikeRegexp(
+      "once its policy allows these, acknowledge this warning: Annotations\\.of\\(secret\\)\\.acknowledgeWarning\\('cdk-app-secrets:role-takes-no-policy'\\)"));
+    centralRoleReading(true).hasNoWarning('*', Match.anyValue());
+  });
+
+  test('an ECS execution role imported with mutable: false needs no BatchGetSecretValue: no warning with addGrantsToResources, and none asked for without', () => {
+    const stack = newStack(new App(), 'Shop', { account: '111111111111', region: 'eu-west-1' });
+    const secret = new AppSecret(stack, 'Secret', { name: 'k', environment: 'prod', generateSecretString: { passwordLength: 32 } });
+    const viaResource = iam.Role.fromRoleArn(stack, 'Exec', 'arn:aws:iam::111111111111:role/exec', { mutable: false, addGrantsToResources: true });
+    new ecs.FargateTaskDefinition(stack, 'Task', { executionRole: viaResource })
+      .addContainer('App', { image: ecs.ContainerImage.fromRegistry('nginx'), secrets: { TOKEN: ecs.Secret.fromSecretsManager(secret) } });
+    Annotations.fromStack(stack).hasNoWarning('*', Match.anyValue());
+    const own = iam.Role.fromRoleArn(stack, 'OwnExec', 'arn:aws:iam::111111111111:role/own-exec', { mutable: false });
+    new ecs.FargateTaskDefinition(stack, 'OwnTask', { executionRole: own })
+      .addContainer('App', { image: ecs.ContainerImage.fromRegistry('nginx'), secrets: { TOKEN: ecs.Secret.fromSecretsManager(secret) } });
+    const warnings = Annotations.fromStack(stack).findWarning('/Shop/Secret', Match.anyValue());
+    expect(warnings.map((w) => String(w.entry.data))).toEqual([expect.stringContaining('role/own-exec')]);
+    expect(String(warnings[0].entry.data)).not.toContain('BatchGetSecretValue');
   });
 
   test('refuses an ArnPrincipal of another account when the secret uses the AWS managed key, naming the account', () => {
