@@ -1,8 +1,8 @@
-import { Annotations, Aspects, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { renderedProperties } from './environment-guard';
 import { InitialValue } from './guards';
 import { topLevelStack } from './naming';
+import { readersOf, renderedOnce } from './synth-index';
 import { invalidProp } from './validation';
 
 /*
@@ -31,10 +31,10 @@ export interface BuildReadSecret extends IConstruct {
  */
 export function checkBuildReads(secret: BuildReadSecret, value: InitialValue, attached: () => boolean): void {
   if (!value.placeholder && !value.plainString && value.keys === undefined) return;
-  const projects = buildProjectsOf(Stage.of(secret) ?? secret.node.root);
+  const readers = readersOf(secret);
   secret.node.addValidation({
     validate: () => {
-      const reads = buildReadsOf(secret, projects);
+      const reads = buildReadsOf(secret, readers);
       if (value.placeholder) {
         reads.forEach((read) => warnPlaceholderInBuild(secret, read));
         return [];
@@ -80,39 +80,18 @@ interface BuildVariable {
   readonly Value?: unknown;
 }
 
-const projectsByStage = new WeakMap<IConstruct, Set<CfnResource>>();
-
-/**
- * The CodeBuild projects of a stage, which an aspect collects as CDK prepares it, before validation:
- * one walk of the tree for all secrets (a walk per secret made synth of hundreds of secrets much slower).
- */
-function buildProjectsOf(stage: IConstruct): Set<CfnResource> {
-  let projects = projectsByStage.get(stage);
-  if (!projects) {
-    const found = new Set<CfnResource>();
-    projects = found;
-    projectsByStage.set(stage, found);
-    Aspects.of(stage).add(new BuildProjectCollector(found));
-  }
-  return projects;
-}
-
-class BuildProjectCollector implements IAspect {
-  constructor(private readonly projects: Set<CfnResource>) {}
-
-  public visit(node: IConstruct): void {
-    if (CfnResource.isCfnResource(node) && node.cfnResourceType === 'AWS::CodeBuild::Project') this.projects.add(node);
-  }
-}
-
 /** The SECRETS_MANAGER variables of these CodeBuild projects that name this secret. */
-function buildReadsOf(secret: BuildReadSecret, projects: Set<CfnResource>): BuildRead[] {
+function buildReadsOf(secret: BuildReadSecret, readers: Set<CfnResource>): BuildRead[] {
   const reads: BuildRead[] = [];
-  for (const project of projects) {
-    const environment = renderedProperties(project).Environment as { EnvironmentVariables?: BuildVariable[] } | undefined;
+  // The secret's ARN as each stack renders it, resolved once per stack.
+  const arns = new Map<Stack, string>();
+  const arnIn = (stack: Stack) => arns.get(stack) ?? arns.set(stack, JSON.stringify(stack.resolve(secret.secretArn))).get(stack)!;
+  for (const project of readers) {
+    if (project.cfnResourceType !== 'AWS::CodeBuild::Project') continue;
+    const environment = renderedOnce(project).Environment as { EnvironmentVariables?: BuildVariable[] } | undefined;
     for (const variable of environment?.EnvironmentVariables ?? []) {
       if (variable.Type !== 'SECRETS_MANAGER') continue;
-      const key = keyRead(variable.Value, secret, Stack.of(project));
+      const key = keyRead(variable.Value, secret, Stack.of(project), arnIn);
       const owner = project.node.scope?.node.defaultChild === project ? project.node.scope : project;
       if (key !== undefined) reads.push({ project: owner.node.path, variable: variable.Name ?? '', key });
     }
@@ -125,7 +104,7 @@ function buildReadsOf(secret: BuildReadSecret, projects: Set<CfnResource>): Buil
  * it names another secret. CodeBuild takes `<secret id>[:<json key>[:<stage>[:<version>]]]`, the id
  * being a name or an ARN (complete, or partial).
  */
-function keyRead(value: unknown, secret: BuildReadSecret, stack: Stack): string | undefined {
+function keyRead(value: unknown, secret: BuildReadSecret, stack: Stack, arnIn: (stack: Stack) => string): string | undefined {
   if (typeof value === 'string') {
     if (Token.isUnresolved(secret.secretName)) return undefined;
     const parts = value.split(':');
@@ -137,7 +116,7 @@ function keyRead(value: unknown, secret: BuildReadSecret, stack: Stack): string 
     return named && holdsSecret(secret, parts[4], parts[3]) ? parts[7] ?? '' : undefined;
   }
   // A reference to the secret's ARN, alone or joined with ':<key>...'.
-  const arn = JSON.stringify(stack.resolve(secret.secretArn));
+  const arn = arnIn(stack);
   const json = JSON.stringify(value);
   if (json === arn) return '';
   const prefix = `{"Fn::Join":["",[${arn},":`;

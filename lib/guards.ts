@@ -3,9 +3,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct, IConstruct } from 'constructs';
 import { PLACEHOLDER_MARKER_KEY } from './env-contract';
-import { renderedProperties } from './environment-guard';
 import { isExecutionRole } from './grant-scope';
 import { topLevelStack } from './naming';
+import { readersOf, renderedJsonOnce } from './synth-index';
 import { invalidProp } from './validation';
 
 /** What the secret holds when it is created, as far as the structured-value checks need to know. */
@@ -182,21 +182,23 @@ export function checkFieldsAtLaunch(secret: secretsmanager.ISecret & IConstruct,
   if (!stacks) launchReadsChecked.set(secret, stacks = new WeakSet());
   if (stacks.has(stack)) return;
   stacks.add(stack);
+  const readers = readersOf(stack);
   secret.node.addValidation({
     validate: () => {
-      const errors = launchFieldErrors(secret, value, stack);
+      const errors = launchFieldErrors(secret, value, stack, readers);
       return errors.length === 0 || value.plainString || !attached() ? errors : [];
     },
   });
 }
 
-function launchFieldErrors(secret: secretsmanager.ISecret & IConstruct, value: InitialValue, stack: Stack): string[] {
+function launchFieldErrors(secret: secretsmanager.ISecret & IConstruct, value: InitialValue, stack: Stack, readers: Set<CfnResource>): string[] {
   const errors: string[] = [];
-  for (const definition of stack.node.findAll()) {
-    if (!CfnResource.isCfnResource(definition) || !LAUNCH_DEFINITION_TYPES.includes(definition.cfnResourceType)) continue;
+  const arn = JSON.stringify(stack.resolve(secret.secretArn));
+  for (const definition of readers) {
+    if (!LAUNCH_DEFINITION_TYPES.includes(definition.cfnResourceType)) continue;
     if (Stack.of(definition) !== stack) continue;
     const owner = definition.node.scope?.node.path ?? definition.node.path;
-    for (const key of jsonKeysRead(definition, secret).filter((k) => !value.keys?.includes(k))) {
+    for (const key of jsonKeysRead(definition, arn).filter((k) => !value.keys?.includes(k))) {
       const problem = value.plainString ? `gives a plain string, not JSON, which has no JSON key '${key}'` : `gives the keys ${value.keys!.join(', ')}, which do not include '${key}'`;
       const fix = value.plainString ? `read the whole secret (ecs.Secret.fromSecretsManager(secret)), or give the secret its keys from the start: ${STRUCTURED_FIX}`
         : `read one of the keys it has (ecs.Secret.fromSecretsManager(secret, '${value.keys![0]}')), or add '${key}' to ${value.property}`;
@@ -208,13 +210,14 @@ function launchFieldErrors(secret: secretsmanager.ISecret & IConstruct, value: I
 }
 
 /**
- * The JSON keys a task or job definition reads from the secret: each `ValueFrom` of
+ * The JSON keys a task or job definition reads from the secret (its ARN as rendered in the definition's stack): each `ValueFrom` of
  * `<secret ARN>:<key>:<version stage>:<version id>`, which CDK renders as a join of the ARN and the rest.
  */
-function jsonKeysRead(definition: CfnResource, secret: secretsmanager.ISecret): string[] {
-  const rendered = JSON.stringify(renderedProperties(definition));
-  const arn = JSON.stringify(Stack.of(definition).resolve(secret.secretArn)).replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const keys = [...rendered.matchAll(new RegExp(`${arn},":([^":]*):[^":]*:[^":]*"`, 'g'))].map((match) => match[1]);
+function jsonKeysRead(definition: CfnResource, arn: string): string[] {
+  const rendered = renderedJsonOnce(definition);
+  if (!rendered.includes(arn)) return [];
+  const escaped = arn.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const keys = [...rendered.matchAll(new RegExp(`${escaped},":([^":]*):[^":]*:[^":]*"`, 'g'))].map((match) => match[1]);
   return [...new Set(keys.filter((key) => key !== ''))];
 }
 

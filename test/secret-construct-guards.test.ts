@@ -752,6 +752,39 @@ describe('a JSON field a container reads when it starts', () => {
   });
 });
 
+describe('synth of many secrets read by CodeBuild projects and containers', () => {
+  test('renders each project and task definition a bounded number of times, not once per secret (synth took minutes with hundreds of secrets)', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const secrets = Array.from({ length: 30 }, (_, i) => new AppSecret(stack, `S${i}`, {
+      name: `s${i}`,
+      environment: 'prod',
+      nameOutput: false,
+      generateSecretString: i % 2 ? { secretStringTemplate: JSON.stringify({ username: 'u' }), generateStringKey: 'password', excludePunctuation: true } : undefined,
+    }));
+    const project = new codebuild.Project(stack, 'Build', {
+      buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: ['make'] } } }),
+      environmentVariables: { A: { type: codebuild.BuildEnvironmentVariableType.SECRETS_MANAGER, value: `${secrets[1].secretArn}:password` } },
+    });
+    const task = new ecs.FargateTaskDefinition(stack, 'Task');
+    task.addContainer('App', {
+      image: ecs.ContainerImage.fromRegistry('nginx'),
+      secrets: Object.fromEntries(secrets.filter((_, i) => i % 2).map((secret, i) => [`P${i}`, ecs.Secret.fromSecretsManager(secret, 'password')])),
+    });
+    const renders = new Map<string, number>();
+    for (const resource of [project.node.defaultChild, task.node.defaultChild] as unknown as Array<{ node: Construct['node']; _toCloudFormation(): unknown }>) {
+      const render = resource._toCloudFormation.bind(resource);
+      resource._toCloudFormation = () => {
+        renders.set(resource.node.path, (renders.get(resource.node.path) ?? 0) + 1);
+        return render();
+      };
+    }
+    app.synth();
+    // CDK renders each once for the template; the checks once more, for all secrets.
+    expect(Math.max(...renders.values())).toBeLessThanOrEqual(3);
+  });
+});
+
 describe('forward compatibility', () => {
   /** Property names our own classes declare between the class and aws-cdk-lib's secret classes. */
   function ownMembers(prototype: object): string[] {
