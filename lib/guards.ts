@@ -85,7 +85,8 @@ const ROTATION_KEYS_WARNING = 'cdk-app-secrets:rotation-needs-structured-value';
  */
 export function checkHostedRotation(secret: IConstruct, value: InitialValue, options: secretsmanager.RotationScheduleOptions,
   attached: () => boolean): void {
-  if (!options.hostedRotation) return;
+  // A template synth cannot parse (a token) has keys, only unknown ones.
+  if (!options.hostedRotation || (!value.placeholder && !value.plainString && value.keys === undefined)) return;
   const missing = ['username', 'password'].filter((key) => !value.keys?.includes(key));
   if (missing.length === 0) {
     const connection = ['host', 'engine'].filter((key) => !value.keys?.includes(key));

@@ -362,6 +362,23 @@ describe('the placeholder where a structured value is required', () => {
     expect(() => app.synth()).not.toThrow();
   });
 
+  test('a hosted rotation of a secret whose template is a token (Stack.toJsonString, for an endpoint in it) passes synth: its keys are unknown, not missing', () => {
+    const app = new App();
+    const stack = newStack(app);
+    const database = new rds.DatabaseInstance(stack, 'Database', { engine: rds.DatabaseInstanceEngine.POSTGRES, vpc: new ec2.Vpc(stack, 'Vpc') });
+    const secret = new AppSecret(stack, 'Db', {
+      name: 'db',
+      environment: 'prod',
+      generateSecretString: {
+        secretStringTemplate: stack.toJsonString({ username: 'app', engine: 'postgres', host: database.dbInstanceEndpointAddress }),
+        generateStringKey: 'password',
+        excludePunctuation: true,
+      },
+    });
+    secret.addRotationSchedule('Rotation', { hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser() });
+    expect(() => app.synth()).not.toThrow();
+  });
+
   test('a hosted rotation that waits for its schedule only warns about missing host and engine, since a value may be set by hand first', () => {
     const stack = newStack();
     const secret = new AppSecret(stack, 'Db', {
