@@ -1,6 +1,6 @@
 import { Annotations, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { InitialValue } from './guards';
+import { InitialValue, lacksKey } from './guards';
 import { topLevelStack } from './naming';
 import { readersOf, renderedOnce } from './synth-index';
 import { invalidProp } from './validation';
@@ -59,7 +59,7 @@ function warnPlaceholderInBuild(secret: BuildReadSecret, read: BuildRead): void 
 }
 
 function missingKeyError(secret: BuildReadSecret, value: InitialValue, read: BuildRead): string {
-  const problem = value.plainString ? `gives a plain string, not JSON, which has no JSON key '${read.key}'` : `gives the keys ${value.keys!.join(', ')}, which do not include '${read.key}'`;
+  const problem = lacksKey(value, read.key);
   const fix = value.plainString ? `read the whole secret (leave ':${read.key}' out of the variable's value), or give the secret its keys from the start in generateSecretString`
     : `read one of the keys it has, or add '${read.key}' to ${value.property}`;
   return invalidProp(secret, value.property, `${problem}, but CodeBuild project '${read.project}' reads that key (its SECRETS_MANAGER environment variable ${read.variable}), ` +

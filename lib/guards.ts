@@ -26,6 +26,11 @@ export const PLACEHOLDER_KEYS = [PLACEHOLDER_MARKER_KEY, 'random'];
 const STRUCTURED_FIX = "generateSecretString: { secretStringTemplate: JSON.stringify({ username: 'admin' }), generateStringKey: 'password', excludePunctuation: true } " +
   '(and secret.attach(database) to add engine, host and port), or rds.DatabaseSecret for a database user';
 
+/** What a value without JSON key `key` gives, as the key errors say it: a plain string, or other keys. */
+export function lacksKey(value: InitialValue, key: string): string {
+  return value.plainString ? `gives a plain string, not JSON, which has no JSON key '${key}'` : `gives the keys ${value.keys!.join(', ')}, which do not include '${key}'`;
+}
+
 const checkedJsonKeys = new WeakMap<IConstruct, Set<string>>();
 
 /**
@@ -36,13 +41,12 @@ const checkedJsonKeys = new WeakMap<IConstruct, Set<string>>();
  */
 export function checkJsonKey(secret: IConstruct, value: InitialValue, key: string, attached: () => boolean): void {
   if (key !== '' && value.keys && !value.placeholder && !value.keys.includes(key)) {
-    const keys = value.keys;
     let checked = checkedJsonKeys.get(secret);
     if (!checked) checkedJsonKeys.set(secret, checked = new Set());
     if (checked.has(key)) return;
     checked.add(key);
     secret.node.addValidation({
-      validate: () => attached() ? [] : [invalidProp(secret, value.property, `gives the keys ${keys.join(', ')}, which do not include '${key}'; ` +
+      validate: () => attached() ? [] : [invalidProp(secret, value.property, `${lacksKey(value, key)}; ` +
         `a dynamic reference to it (secretValueFromJson('${key}')) fails the first deploy`, `reference one of the keys it has, or add '${key}' to ${value.property}`).message],
     });
     return;
@@ -200,7 +204,7 @@ function launchFieldErrors(secret: secretsmanager.ISecret & IConstruct, value: I
     if (Stack.of(definition) !== stack) continue;
     const owner = definition.node.scope?.node.path ?? definition.node.path;
     for (const key of jsonKeysRead(definition, arn).filter((k) => !value.keys?.includes(k))) {
-      const problem = value.plainString ? `gives a plain string, not JSON, which has no JSON key '${key}'` : `gives the keys ${value.keys!.join(', ')}, which do not include '${key}'`;
+      const problem = lacksKey(value, key);
       const fix = value.plainString ? `read the whole secret (ecs.Secret.fromSecretsManager(secret)), or give the secret its keys from the start: ${STRUCTURED_FIX}`
         : `read one of the keys it has (ecs.Secret.fromSecretsManager(secret, '${value.keys![0]}')), or add '${key}' to ${value.property}`;
       errors.push(invalidProp(secret, value.property, `${problem}, but task or job definition '${owner}' reads that key into a container ` +
