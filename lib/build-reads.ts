@@ -1,5 +1,6 @@
 import { Annotations, CfnResource, Stack, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { ownerOf } from './environment-guard';
 import { InitialValue, lacksKey } from './guards';
 import { topLevelStack } from './naming';
 import { readersOf, renderedOnce } from './synth-index';
@@ -92,7 +93,7 @@ function buildReadsOf(secret: BuildReadSecret, readers: Set<CfnResource>): Build
     for (const variable of environment?.EnvironmentVariables ?? []) {
       if (variable.Type !== 'SECRETS_MANAGER') continue;
       const key = keyRead(variable.Value, secret, Stack.of(project), arnIn);
-      const owner = project.node.scope?.node.defaultChild === project ? project.node.scope : project;
+      const owner = ownerOf(project);
       if (key !== undefined) reads.push({ project: owner.node.path, variable: variable.Name ?? '', key });
     }
   }

@@ -56,8 +56,7 @@ export function guardFunction(cfn: lambda.CfnFunction): void {
 
 function secretReferenceErrors(cfn: lambda.CfnFunction): string[] {
   if (cfn.node.scopes.some((scope) => allowedScopes.has(scope))) return [];
-  // A lambda.Function's CfnFunction is its default child; a CfnFunction made directly is the function itself.
-  const fn = cfn.node.scope?.node.defaultChild === cfn ? cfn.node.scope : cfn;
+  const fn = ownerOf(cfn);
   // As deployed: escape-hatch overrides (addPropertyOverride) put values in too.
   const environment = renderedProperties(cfn).Environment as { Variables?: Record<string, unknown> } | undefined;
   const errors: string[] = [];
@@ -71,6 +70,11 @@ function secretReferenceErrors(cfn: lambda.CfnFunction): string[] {
       `(appSecret.grantRead(fn) writes its name) and read it at run time with getSecrets; if this is intended, call SecretEnvironmentGuard.allow(fn) for '${fn.node.path}'.`);
   }
   return errors;
+}
+
+/** The construct users made: the L2 whose default child the resource is (a lambda.Function's CfnFunction), else the resource made directly. */
+export function ownerOf(resource: CfnResource): IConstruct {
+  return resource.node.scope?.node.defaultChild === resource ? resource.node.scope : resource;
 }
 
 /** A resource's properties as its template will have them: escape-hatch overrides applied, tokens resolved. */
